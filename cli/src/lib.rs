@@ -1,0 +1,1 @@
+//! The crm command: run the platform, one service, migrations, dev tokens

@@ -1,0 +1,1 @@
+//! End-to-end suites against live services and a gRPC load generator

@@ -1,0 +1,183 @@
+//! Typed clients to other services. Every call carries an internal token (signed with the
+//! mesh key, audience = the target, acting for the caller's organisation and user), the
+//! caller's trace context, and the caller's remaining deadline, never a fresh one.
+
+use std::time::{Duration, Instant};
+
+use tonic::Status;
+use tonic::metadata::MetadataValue;
+use tonic::transport::{Channel, Endpoint};
+use uuid::Uuid;
+
+use crate::auth::context::{RequestContext, Role};
+use crate::auth::{INTERNAL_SERVICE_HEADER, INTERNAL_TOKEN_HEADER, MeshKey};
+
+/// Deadline given to calls made outside any request (start-up, background work).
+pub const BACKGROUND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection to another service, and what is needed to call it as this service.
+#[derive(Debug, Clone)]
+pub struct Downstream {
+    caller: &'static str,
+    target: &'static str,
+    mesh: MeshKey,
+    channel: Channel,
+}
+
+/// Who a call acts for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OnBehalfOf {
+    /// The organisation.
+    pub organisation_id: Option<Uuid>,
+    /// The user.
+    pub user_id: Option<Uuid>,
+    /// The user's role.
+    pub role: Option<Role>,
+}
+
+impl Downstream {
+    /// Returns a downstream to `target` at `url` that connects on first use and
+    /// reconnects by itself, so services may start in any order.
+    pub fn lazy(caller: &'static str, target: &'static str, url: &str, mesh: MeshKey) -> Result<Self, Status> {
+        let endpoint = Endpoint::from_shared(url.to_owned())
+            .map_err(|e| Status::internal(format!("bad address for {target}: {e}")))?
+            .connect_timeout(Duration::from_secs(2))
+            .tcp_nodelay(true);
+        Ok(Self {
+            caller,
+            target,
+            mesh,
+            channel: endpoint.connect_lazy(),
+        })
+    }
+
+    /// Returns the channel, for a generated client: `FooServiceClient::new(d.channel())`.
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// Returns the target's name.
+    pub fn target(&self) -> &'static str {
+        self.target
+    }
+
+    /// Returns a request carrying `message` on behalf of the caller of `ctx`, with its
+    /// trace context and what remains of its deadline.
+    pub fn request<T>(&self, ctx: &RequestContext, message: T) -> Result<tonic::Request<T>, Status> {
+        let on_behalf = OnBehalfOf {
+            organisation_id: ctx.organisation_id,
+            user_id: ctx.user_id().ok(),
+            role: ctx.role,
+        };
+        let timeout = match ctx.deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Status::deadline_exceeded("deadline passed before calling {}"));
+                }
+                left
+            }
+            None => BACKGROUND_TIMEOUT,
+        };
+        self.build(on_behalf, ctx.traceparent.as_deref(), timeout, message)
+    }
+
+    /// Returns a request made outside any incoming call (start-up, events), acting as
+    /// `on_behalf`, with a fresh trace and [`BACKGROUND_TIMEOUT`].
+    pub fn background_request<T>(&self, on_behalf: OnBehalfOf, message: T) -> Result<tonic::Request<T>, Status> {
+        let traceparent = crate::layers::new_traceparent();
+        self.build(on_behalf, Some(&traceparent), BACKGROUND_TIMEOUT, message)
+    }
+
+    fn build<T>(
+        &self,
+        on_behalf: OnBehalfOf,
+        traceparent: Option<&str>,
+        timeout: Duration,
+        message: T,
+    ) -> Result<tonic::Request<T>, Status> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let token = self
+            .mesh
+            .mint(
+                self.caller,
+                self.target,
+                on_behalf.organisation_id,
+                on_behalf.user_id,
+                on_behalf.role,
+                now,
+            )
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(timeout);
+        let md = request.metadata_mut();
+        md.insert(INTERNAL_SERVICE_HEADER, MetadataValue::from_static(self.caller));
+        md.insert(
+            INTERNAL_TOKEN_HEADER,
+            token
+                .parse()
+                .map_err(|_| Status::internal("internal token is not a header value"))?,
+        );
+        if let Some(tp) = traceparent.and_then(|t| t.parse().ok()) {
+            md.insert("traceparent", tp);
+        }
+        Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::context::Principal;
+
+    fn downstream() -> Downstream {
+        Downstream::lazy("users", "organisations", "http://127.0.0.1:1", MeshKey::new(&[3u8; 32]).expect("key"))
+            .expect("downstream")
+    }
+
+    #[tokio::test]
+    async fn requests_carry_identity_trace_and_remaining_deadline() {
+        let d = downstream();
+        let org = Uuid::now_v7();
+        let user = Uuid::now_v7();
+        let ctx = RequestContext {
+            principal: Principal::User { user_id: user },
+            organisation_id: Some(org),
+            role: Some(Role::Manager),
+            deadline: Some(Instant::now() + Duration::from_secs(2)),
+            traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()),
+        };
+        let req = d.request(&ctx, ()).expect("request");
+        let md = req.metadata();
+        assert_eq!(md.get(INTERNAL_SERVICE_HEADER).and_then(|v| v.to_str().ok()), Some("users"));
+        assert_eq!(
+            md.get("traceparent").and_then(|v| v.to_str().ok()),
+            ctx.traceparent.as_deref()
+        );
+        let timeout = md.get("grpc-timeout").and_then(|v| v.to_str().ok()).expect("timeout");
+        let micros: u64 = timeout.trim_end_matches('u').parse().expect("micros");
+        assert!(micros <= 2_000_000 && micros > 1_000_000, "{timeout}");
+        let token = md.get(INTERNAL_TOKEN_HEADER).and_then(|v| v.to_str().ok()).expect("token");
+        let claims = MeshKey::new(&[3u8; 32])
+            .expect("key")
+            .verify(token, "users", "organisations")
+            .expect("valid for the target");
+        assert_eq!(claims.org, Some(org.to_string()));
+        assert_eq!(claims.sub, Some(user.to_string()));
+        assert_eq!(claims.role, Some(Role::Manager));
+    }
+
+    #[tokio::test]
+    async fn a_passed_deadline_is_not_extended() {
+        let d = downstream();
+        let ctx = RequestContext {
+            deadline: Some(Instant::now() - Duration::from_millis(1)),
+            ..RequestContext::anonymous()
+        };
+        let err = d.request(&ctx, ()).expect_err("expired");
+        assert_eq!(err.code(), tonic::Code::DeadlineExceeded);
+    }
+}

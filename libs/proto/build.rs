@@ -1,0 +1,41 @@
+//! Compiles every .proto under the workspace's proto/ folder with protox (no system
+//! protoc) and generates prost messages plus tonic clients and servers.
+
+use std::path::{Path, PathBuf};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
+    let mut files = Vec::new();
+    collect_protos(&root.join("crm"), &mut files)?;
+    files.sort();
+    println!("cargo:rerun-if-changed={}", root.display());
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+
+    let fds = protox::compile(&files, [&root])?;
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out.join("crm_descriptor.bin"),
+        prost::Message::encode_to_vec(&fds),
+    )?;
+
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .compile_fds(fds)?;
+    Ok(())
+}
+
+/// Adds every .proto file below `dir` to `files`, depth first.
+fn collect_protos(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_protos(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "proto") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Test helpers: services in-process on ephemeral ports, tokens, fixtures

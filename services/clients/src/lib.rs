@@ -1,0 +1,1 @@
+//! The clients service: people and companies a tenant sells to

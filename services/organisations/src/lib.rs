@@ -1,0 +1,1 @@
+//! The organisations service: tenants, memberships, roles, invitations
