@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
 use sea_orm_migration::MigratorTrait;
 
 /// Why a database could not be opened or migrated.
@@ -165,7 +167,9 @@ mod tests {
     #[tokio::test]
     async fn a_sqlite_file_is_created_under_the_data_dir() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = connect_for_service("clients", None, dir.path()).await.expect("open");
+        let db = connect_for_service("clients", None, dir.path())
+            .await
+            .expect("open");
         db.ping().await.expect("ping");
         assert!(dir.path().join("clients.db").exists());
         assert_eq!(backend(&db), Backend::Sqlite);

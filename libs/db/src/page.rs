@@ -55,7 +55,9 @@ impl PageToken {
         if text.is_empty() {
             return Ok(None);
         }
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| PageError::BadToken)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| PageError::BadToken)?;
         let token: PageToken = serde_json::from_slice(&bytes).map_err(|_| PageError::BadToken)?;
         if token.filters != filters {
             return Err(PageError::BadToken);

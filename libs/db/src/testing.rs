@@ -23,7 +23,9 @@ pub fn backends() -> Vec<Backend> {
 
 /// Returns the PostgreSQL server URL for tests, if any.
 pub fn postgres_url() -> Option<String> {
-    std::env::var(TEST_DATABASE_URL).ok().filter(|u| !u.is_empty())
+    std::env::var(TEST_DATABASE_URL)
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// A database that exists for one test.
@@ -79,7 +81,8 @@ mod tempfile_dir {
 
     impl Dir {
         pub fn new() -> Result<Self, DbError> {
-            let path = std::env::temp_dir().join(format!("crm-test-{}", uuid::Uuid::new_v4().simple()));
+            let path =
+                std::env::temp_dir().join(format!("crm-test-{}", uuid::Uuid::new_v4().simple()));
             std::fs::create_dir_all(&path).map_err(|source| DbError::DataDir {
                 path: path.display().to_string(),
                 source,

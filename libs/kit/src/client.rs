@@ -33,12 +33,19 @@ pub struct OnBehalfOf {
     pub user_id: Option<Uuid>,
     /// The user's role.
     pub role: Option<Role>,
+    /// The user's sales-agent record.
+    pub commercial_id: Option<Uuid>,
 }
 
 impl Downstream {
     /// Returns a downstream to `target` at `url` that connects on first use and
     /// reconnects by itself, so services may start in any order.
-    pub fn lazy(caller: &'static str, target: &'static str, url: &str, mesh: MeshKey) -> Result<Self, Status> {
+    pub fn lazy(
+        caller: &'static str,
+        target: &'static str,
+        url: &str,
+        mesh: MeshKey,
+    ) -> Result<Self, Status> {
         let endpoint = Endpoint::from_shared(url.to_owned())
             .map_err(|e| Status::internal(format!("bad address for {target}: {e}")))?
             .connect_timeout(Duration::from_secs(2))
@@ -63,17 +70,24 @@ impl Downstream {
 
     /// Returns a request carrying `message` on behalf of the caller of `ctx`, with its
     /// trace context and what remains of its deadline.
-    pub fn request<T>(&self, ctx: &RequestContext, message: T) -> Result<tonic::Request<T>, Status> {
+    pub fn request<T>(
+        &self,
+        ctx: &RequestContext,
+        message: T,
+    ) -> Result<tonic::Request<T>, Status> {
         let on_behalf = OnBehalfOf {
             organisation_id: ctx.organisation_id,
             user_id: ctx.user_id().ok(),
             role: ctx.role,
+            commercial_id: ctx.commercial_id,
         };
         let timeout = match ctx.deadline {
             Some(deadline) => {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return Err(Status::deadline_exceeded("deadline passed before calling {}"));
+                    return Err(Status::deadline_exceeded(
+                        "deadline passed before calling {}",
+                    ));
                 }
                 left
             }
@@ -84,7 +98,11 @@ impl Downstream {
 
     /// Returns a request made outside any incoming call (start-up, events), acting as
     /// `on_behalf`, with a fresh trace and [`BACKGROUND_TIMEOUT`].
-    pub fn background_request<T>(&self, on_behalf: OnBehalfOf, message: T) -> Result<tonic::Request<T>, Status> {
+    pub fn background_request<T>(
+        &self,
+        on_behalf: OnBehalfOf,
+        message: T,
+    ) -> Result<tonic::Request<T>, Status> {
         let traceparent = crate::layers::new_traceparent();
         self.build(on_behalf, Some(&traceparent), BACKGROUND_TIMEOUT, message)
     }
@@ -102,19 +120,23 @@ impl Downstream {
             .unwrap_or(0);
         let token = self
             .mesh
-            .mint(
+            .mint_with_commercial(
                 self.caller,
                 self.target,
                 on_behalf.organisation_id,
                 on_behalf.user_id,
                 on_behalf.role,
+                on_behalf.commercial_id,
                 now,
             )
             .map_err(|e| Status::internal(e.to_string()))?;
         let mut request = tonic::Request::new(message);
         request.set_timeout(timeout);
         let md = request.metadata_mut();
-        md.insert(INTERNAL_SERVICE_HEADER, MetadataValue::from_static(self.caller));
+        md.insert(
+            INTERNAL_SERVICE_HEADER,
+            MetadataValue::from_static(self.caller),
+        );
         md.insert(
             INTERNAL_TOKEN_HEADER,
             token
@@ -134,8 +156,13 @@ mod tests {
     use crate::auth::context::Principal;
 
     fn downstream() -> Downstream {
-        Downstream::lazy("users", "organisations", "http://127.0.0.1:1", MeshKey::new(&[3u8; 32]).expect("key"))
-            .expect("downstream")
+        Downstream::lazy(
+            "users",
+            "organisations",
+            "http://127.0.0.1:1",
+            MeshKey::new(&[3u8; 32]).expect("key"),
+        )
+        .expect("downstream")
     }
 
     #[tokio::test]
@@ -147,20 +174,31 @@ mod tests {
             principal: Principal::User { user_id: user },
             organisation_id: Some(org),
             role: Some(Role::Manager),
+            commercial_id: None,
             deadline: Some(Instant::now() + Duration::from_secs(2)),
             traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()),
         };
         let req = d.request(&ctx, ()).expect("request");
         let md = req.metadata();
-        assert_eq!(md.get(INTERNAL_SERVICE_HEADER).and_then(|v| v.to_str().ok()), Some("users"));
+        assert_eq!(
+            md.get(INTERNAL_SERVICE_HEADER)
+                .and_then(|v| v.to_str().ok()),
+            Some("users")
+        );
         assert_eq!(
             md.get("traceparent").and_then(|v| v.to_str().ok()),
             ctx.traceparent.as_deref()
         );
-        let timeout = md.get("grpc-timeout").and_then(|v| v.to_str().ok()).expect("timeout");
+        let timeout = md
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .expect("timeout");
         let micros: u64 = timeout.trim_end_matches('u').parse().expect("micros");
         assert!(micros <= 2_000_000 && micros > 1_000_000, "{timeout}");
-        let token = md.get(INTERNAL_TOKEN_HEADER).and_then(|v| v.to_str().ok()).expect("token");
+        let token = md
+            .get(INTERNAL_TOKEN_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .expect("token");
         let claims = MeshKey::new(&[3u8; 32])
             .expect("key")
             .verify(token, "users", "organisations")

@@ -242,7 +242,9 @@ impl KitConfig {
     /// Returns the configuration from defaults, the TOML file named by `CRM_CONFIG_FILE`
     /// and `CRM_` environment variables, validated.
     pub fn load() -> Result<Self, ConfigError> {
-        Self::figment().extract::<Self>().map_err(|e| ConfigError::Read(Box::new(e)))
+        Self::figment()
+            .extract::<Self>()
+            .map_err(|e| ConfigError::Read(Box::new(e)))
             .and_then(|c| c.validated())
     }
 
@@ -262,8 +264,14 @@ impl KitConfig {
             problems.push("data_dir must not be empty".to_owned());
         }
         if let Some(url) = &self.database_url {
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
-                problems.push(format!("database_url must be postgres:// or sqlite:, not {:?}", redact_password(url)));
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
+                problems.push(format!(
+                    "database_url must be postgres:// or sqlite:, not {:?}",
+                    redact_password(url)
+                ));
             }
         }
         if let Some(url) = &self.nats_url {
@@ -280,7 +288,8 @@ impl KitConfig {
             problems.push("auth.token_cache_size must be positive".to_owned());
         }
         if self.limits.max_decoding_message_size < 1024 {
-            problems.push("limits.max_decoding_message_size must be at least 1024 bytes".to_owned());
+            problems
+                .push("limits.max_decoding_message_size must be at least 1024 bytes".to_owned());
         }
         if self.limits.concurrency_limit == 0 {
             problems.push("limits.concurrency_limit must be positive".to_owned());
@@ -289,14 +298,23 @@ impl KitConfig {
             problems.push("limits.default_timeout_secs must be positive".to_owned());
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
-            problems.push(format!("log.filter {:?} is not a valid filter", self.log.filter));
+            problems.push(format!(
+                "log.filter {:?} is not a valid filter",
+                self.log.filter
+            ));
         }
         for (name, url) in &self.services {
             if !url.starts_with("http://") && !url.starts_with("https://") {
-                problems.push(format!("services.{name} must be an http:// or https:// URL"));
+                problems.push(format!(
+                    "services.{name} must be an http:// or https:// URL"
+                ));
             }
         }
-        if problems.is_empty() { Ok(self) } else { Err(ConfigError::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
     }
 
     /// Returns the gRPC address `service` binds.
@@ -309,20 +327,26 @@ impl KitConfig {
     /// ephemeral when the gRPC port is.
     pub fn admin_addr(&self, service: &str) -> SocketAddr {
         let grpc = self.grpc_addr(service).port();
-        let port = self.admin_port.unwrap_or(if grpc == 0 { 0 } else { grpc.saturating_add(ADMIN_PORT_OFFSET) });
+        let port = self.admin_port.unwrap_or(if grpc == 0 {
+            0
+        } else {
+            grpc.saturating_add(ADMIN_PORT_OFFSET)
+        });
         SocketAddr::new(self.host, port)
     }
 
     /// Returns the gRPC URL of another service: configured, or its default port locally.
     pub fn service_url(&self, service: &str) -> String {
-        self.services.get(service).cloned().unwrap_or_else(|| {
-            format!("http://127.0.0.1:{}", default_port(service).unwrap_or(0))
-        })
+        self.services
+            .get(service)
+            .cloned()
+            .unwrap_or_else(|| format!("http://127.0.0.1:{}", default_port(service).unwrap_or(0)))
     }
 
     /// Returns the configuration as TOML with secrets redacted, for `--dump-config`.
     pub fn dump(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print configuration: {e}"))
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("# cannot print configuration: {e}"))
     }
 }
 
@@ -392,7 +416,10 @@ mod tests {
 
     #[test]
     fn passwords_are_masked() {
-        assert_eq!(redact_password("postgres://u:p@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_password("postgres://u:p@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_password("nats://h:4222"), "nats://h:4222");
     }

@@ -133,7 +133,9 @@ mod tests {
         v.add("client.phone", "not in E.164 form");
         let status = v.into_result().expect_err("two violations");
         assert_eq!(status.code(), Code::InvalidArgument);
-        let details = status.get_details_bad_request().expect("bad request detail");
+        let details = status
+            .get_details_bad_request()
+            .expect("bad request detail");
         let fields: Vec<_> = details
             .field_violations
             .iter()
@@ -151,7 +153,10 @@ mod tests {
     fn code_table_matches_grpc_gateway() {
         assert_eq!(ErrorKind::NotFound.http_status(), 404);
         assert_eq!(ErrorKind::FailedPrecondition.http_status(), 400);
-        assert_eq!(ErrorKind::ResourceExhausted.grpc_code(), Code::ResourceExhausted);
+        assert_eq!(
+            ErrorKind::ResourceExhausted.grpc_code(),
+            Code::ResourceExhausted
+        );
         assert_eq!(ErrorKind::Aborted.http_status(), 409);
     }
 }

@@ -41,7 +41,8 @@ fn hex(bytes: &[u8]) -> String {
 /// it is well formed.
 pub fn trace_id_of(traceparent: &str) -> Option<&str> {
     let mut parts = traceparent.split('-');
-    let (_version, trace, span, _flags) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (_version, trace, span, _flags) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let ok = trace.len() == 32
         && span.len() == 16
         && trace.bytes().all(|b| b.is_ascii_hexdigit())
@@ -51,7 +52,11 @@ pub fn trace_id_of(traceparent: &str) -> Option<&str> {
 
 /// Returns a new `traceparent` value with a random trace id, sampled.
 pub fn new_traceparent() -> String {
-    format!("00-{}-{}-01", hex(&random_bytes::<16>()), hex(&random_bytes::<8>()))
+    format!(
+        "00-{}-{}-01",
+        hex(&random_bytes::<16>()),
+        hex(&random_bytes::<8>())
+    )
 }
 
 /// Layer applying request ids, trace context and the oversize rewrite.
@@ -141,7 +146,10 @@ fn rewrite_oversize<B>(response: &mut Response<B>) {
         && headers
             .get("grpc-message")
             .and_then(|m| m.to_str().ok())
-            .is_some_and(|m| m.contains("message%20length%20too%20large") || m.contains("message length too large"));
+            .is_some_and(|m| {
+                m.contains("message%20length%20too%20large")
+                    || m.contains("message length too large")
+            });
     if oversized {
         headers.insert("grpc-status", HeaderValue::from_static("8"));
     }
@@ -169,7 +177,9 @@ mod tests {
     #[test]
     fn oversize_becomes_resource_exhausted() {
         let mut response = Response::new(());
-        response.headers_mut().insert("grpc-status", HeaderValue::from_static("11"));
+        response
+            .headers_mut()
+            .insert("grpc-status", HeaderValue::from_static("11"));
         response.headers_mut().insert(
             "grpc-message",
             HeaderValue::from_static("Error,%20decoded%20message%20length%20too%20large"),
@@ -178,7 +188,9 @@ mod tests {
         assert_eq!(response.headers()["grpc-status"], "8");
 
         let mut other = Response::new(());
-        other.headers_mut().insert("grpc-status", HeaderValue::from_static("11"));
+        other
+            .headers_mut()
+            .insert("grpc-status", HeaderValue::from_static("11"));
         rewrite_oversize(&mut other);
         assert_eq!(other.headers()["grpc-status"], "11");
     }

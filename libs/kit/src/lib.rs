@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bootstrap;
 pub mod client;
 pub mod config;
 pub mod error;
@@ -19,4 +20,4 @@ pub use auth::context::{Principal, RequestContext, Role, context};
 pub use auth::permissions::{Access, Action, PermissionTable};
 pub use config::KitConfig;
 pub use error::{FieldViolations, bad_request};
-pub use server::{ServiceSpec, Server};
+pub use server::{Server, ServiceSpec};

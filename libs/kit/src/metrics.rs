@@ -69,13 +69,16 @@ pub struct Metrics {
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Metrics").field("methods", &self.methods.len()).finish_non_exhaustive()
+        f.debug_struct("Metrics")
+            .field("methods", &self.methods.len())
+            .finish_non_exhaustive()
     }
 }
 
 fn latency_buckets() -> impl Iterator<Item = f64> {
     [
-        0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+        0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        10.0,
     ]
     .into_iter()
 }
@@ -297,7 +300,13 @@ where
                         }
                         None => Some(recorder),
                     };
-                    Ok(Response::from_parts(parts, MetricsBody { inner: body, recorder }))
+                    Ok(Response::from_parts(
+                        parts,
+                        MetricsBody {
+                            inner: body,
+                            recorder,
+                        },
+                    ))
                 }
                 Err(error) => {
                     // Layers below fail only when shedding load.

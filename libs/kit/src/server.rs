@@ -16,8 +16,8 @@ use tonic::service::RoutesBuilder;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-use crate::auth::{AuthLayer, Authenticator, KeySet, MeshKey};
 use crate::auth::permissions::{PermissionTable, TableError};
+use crate::auth::{AuthLayer, Authenticator, KeySet, MeshKey};
 use crate::config::KitConfig;
 use crate::layers::ObserveLayer;
 use crate::metrics::{Metrics, MetricsLayer};
@@ -72,7 +72,9 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("service", &self.spec.name).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("service", &self.spec.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -215,7 +217,11 @@ impl Server {
                 ready.store(false, Ordering::SeqCst);
                 let _ = stop_tx.send(true);
                 set_status(&health, spec, ServingStatus::NotServing).await;
-                tracing::info!(service = spec.name, drain_ms = drain.as_millis() as u64, "not serving; draining");
+                tracing::info!(
+                    service = spec.name,
+                    drain_ms = drain.as_millis() as u64,
+                    "not serving; draining"
+                );
                 tokio::time::sleep(drain).await;
             }
         };
@@ -281,11 +287,19 @@ async fn watch_readiness(
         }
         let was = ready.swap(ok, Ordering::SeqCst);
         if ok != was {
-            let status = if ok { ServingStatus::Serving } else { ServingStatus::NotServing };
+            let status = if ok {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
             set_status(&health, spec, status).await;
             tracing::info!(service = spec.name, serving = ok, "health changed");
         }
-        let pause = if ok { Duration::from_secs(5) } else { Duration::from_millis(250) };
+        let pause = if ok {
+            Duration::from_secs(5)
+        } else {
+            Duration::from_millis(250)
+        };
         tokio::time::sleep(pause).await;
     }
 }
@@ -299,7 +313,10 @@ pub fn database_check(db: sea_orm::DatabaseConnection) -> ReadyCheck {
 }
 
 /// Binds the gRPC and admin listeners of `service` as configured.
-pub async fn bind(config: &KitConfig, service: &str) -> std::io::Result<(TcpListener, TcpListener)> {
+pub async fn bind(
+    config: &KitConfig,
+    service: &str,
+) -> std::io::Result<(TcpListener, TcpListener)> {
     let grpc = TcpListener::bind(config.grpc_addr(service)).await?;
     let admin = TcpListener::bind(config.admin_addr(service)).await?;
     Ok((grpc, admin))

@@ -7,7 +7,8 @@
 
 /// Encoded `google.protobuf.FileDescriptorSet` of every CRM proto file and its imports,
 /// for reflection and the JSON edge.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/crm_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/crm_descriptor.bin"));
 
 /// Shared messages: money, dates, addresses, roles.
 pub mod common {

@@ -1,1 +1,55 @@
-//! The clients service: people and companies a tenant sells to
+//! The clients service: the people and companies an organisation sells to, with their
+//! contact details, addresses, status, assigned sales agent, tags and custom fields.
+
+mod convert;
+pub mod domain;
+mod entity;
+mod error;
+mod grpc;
+mod migration;
+mod repo;
+
+use crm_kit::auth::permissions::{Access, PermissionTable};
+use crm_kit::bootstrap::Deps;
+use crm_kit::{Server, ServiceSpec};
+use crm_proto::clients::v1::client_service_server::ClientServiceServer;
+
+pub use error::Error;
+pub use migration::Migrator;
+
+const CLIENT_SERVICE: &str = "crm.clients.v1.ClientService";
+
+/// The service as the kit knows it.
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "clients",
+    grpc_services: &[CLIENT_SERVICE],
+};
+
+/// Returns the access every RPC needs.
+pub fn permissions() -> PermissionTable {
+    PermissionTable::new(&[
+        (CLIENT_SERVICE, "CreateClient", Access::write("clients")),
+        (CLIENT_SERVICE, "GetClient", Access::read("clients")),
+        (CLIENT_SERVICE, "UpdateClient", Access::write("clients")),
+        (CLIENT_SERVICE, "ListClients", Access::read("clients")),
+        (CLIENT_SERVICE, "ArchiveClient", Access::write("clients")),
+        (CLIENT_SERVICE, "RestoreClient", Access::write("clients")),
+    ])
+}
+
+/// Returns the server of the clients service, ready to serve.
+pub async fn build(deps: Deps) -> anyhow::Result<Server> {
+    let mut server = Server::new(
+        SPEC,
+        permissions(),
+        &deps.config,
+        deps.keys.clone(),
+        deps.mesh.clone(),
+    )?;
+    let api = grpc::ClientsApi::new(repo::Repo::new(deps.db.clone()));
+    let limit = server.max_decoding_message_size();
+    server
+        .add_service(ClientServiceServer::new(api).max_decoding_message_size(limit))
+        .ready_when(crm_kit::server::database_check(deps.db));
+    Ok(server)
+}

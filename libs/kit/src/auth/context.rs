@@ -124,6 +124,8 @@ pub struct RequestContext {
     pub organisation_id: Option<Uuid>,
     /// The caller's role in that organisation, when known.
     pub role: Option<Role>,
+    /// The caller's sales-agent record in that organisation, when linked.
+    pub commercial_id: Option<Uuid>,
     /// When the caller stops waiting, from its `grpc-timeout`.
     pub deadline: Option<Instant>,
     /// The W3C trace context of the call, forwarded to downstream calls.
@@ -137,6 +139,7 @@ impl RequestContext {
             principal: Principal::Anonymous,
             organisation_id: None,
             role: None,
+            commercial_id: None,
             deadline: None,
             traceparent: None,
         }
@@ -203,7 +206,13 @@ mod tests {
     #[test]
     fn tenant_requires_an_organisation() {
         let ctx = RequestContext::anonymous();
-        assert_eq!(ctx.tenant().expect_err("no org").code(), tonic::Code::PermissionDenied);
-        assert_eq!(ctx.user_id().expect_err("no user").code(), tonic::Code::Unauthenticated);
+        assert_eq!(
+            ctx.tenant().expect_err("no org").code(),
+            tonic::Code::PermissionDenied
+        );
+        assert_eq!(
+            ctx.user_id().expect_err("no user").code(),
+            tonic::Code::Unauthenticated
+        );
     }
 }

@@ -45,7 +45,9 @@ impl std::fmt::Debug for KeySet {
             .read()
             .map(|k| k.keys().cloned().collect())
             .unwrap_or_default();
-        f.debug_struct("KeySet").field("kids", &kids).finish_non_exhaustive()
+        f.debug_struct("KeySet")
+            .field("kids", &kids)
+            .finish_non_exhaustive()
     }
 }
 
@@ -102,7 +104,11 @@ impl KeySet {
             .unwrap_or(Err(VerifyError::UnknownKey))
     }
 
-    fn verify_with_known(&self, kid: &str, token: &str) -> Option<Result<AccessClaims, VerifyError>> {
+    fn verify_with_known(
+        &self,
+        kid: &str,
+        token: &str,
+    ) -> Option<Result<AccessClaims, VerifyError>> {
         let keys = self.keys.read().ok()?;
         let key = keys.get(kid)?;
         Some(
@@ -181,14 +187,22 @@ mod tests {
     async fn a_signed_token_verifies_and_a_tampered_one_does_not() {
         let (signer, _) = TokenSigner::generate().expect("key");
         let keys = KeySet::new(vec![(signer.kid().to_owned(), signer.public_key())], None);
-        let claims = AccessClaims::new(Uuid::now_v7(), Some(Uuid::now_v7()), Some(Role::Agent), now());
+        let claims = AccessClaims::new(
+            Uuid::now_v7(),
+            Some(Uuid::now_v7()),
+            Some(Role::Agent),
+            now(),
+        );
         let token = signer.sign(&claims).expect("sign");
         assert_eq!(keys.verify(&token).await, Ok(claims));
 
         let mut tampered = token.clone();
         tampered.pop();
         tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
-        assert!(matches!(keys.verify(&tampered).await, Err(VerifyError::Invalid(_))));
+        assert!(matches!(
+            keys.verify(&tampered).await,
+            Err(VerifyError::Invalid(_))
+        ));
         assert_eq!(keys.verify("not a jwt").await, Err(VerifyError::Malformed));
     }
 
@@ -198,7 +212,10 @@ mod tests {
         let keys = KeySet::new(vec![(signer.kid().to_owned(), signer.public_key())], None);
         let claims = AccessClaims::new(Uuid::now_v7(), None, None, now() - 3600);
         let token = signer.sign(&claims).expect("sign");
-        assert!(matches!(keys.verify(&token).await, Err(VerifyError::Invalid(_))));
+        assert!(matches!(
+            keys.verify(&token).await,
+            Err(VerifyError::Invalid(_))
+        ));
     }
 
     #[tokio::test]

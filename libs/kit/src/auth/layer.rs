@@ -29,6 +29,7 @@ struct CachedClaims {
     user: Uuid,
     org: Option<Uuid>,
     role: Option<Role>,
+    commercial: Option<Uuid>,
     exp: i64,
 }
 
@@ -45,7 +46,9 @@ pub struct Authenticator {
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator").field("service", &self.service).finish_non_exhaustive()
+        f.debug_struct("Authenticator")
+            .field("service", &self.service)
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,7 +84,11 @@ impl Authenticator {
     }
 
     /// Returns the context of a call to `path` with `headers`, or the status refusing it.
-    pub async fn authenticate(&self, path: &str, headers: &HeaderMap) -> Result<RequestContext, Status> {
+    pub async fn authenticate(
+        &self,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<RequestContext, Status> {
         // A method missing from the table cannot exist (the server refuses to start), so
         // an unknown path is a request for something else: it still needs a user.
         let access = self.table.get(path).unwrap_or(Access::Authenticated);
@@ -112,6 +119,7 @@ impl Authenticator {
                 },
                 organisation_id: claims.org.as_deref().and_then(|s| Uuid::parse_str(s).ok()),
                 role: claims.role,
+                commercial_id: claims.cid.as_deref().and_then(|s| Uuid::parse_str(s).ok()),
                 deadline,
                 traceparent,
             });
@@ -120,7 +128,10 @@ impl Authenticator {
         let bearer = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            });
         let claims = match bearer {
             Some(token) => match self.verify(token).await {
                 Ok(claims) => Some(claims),
@@ -135,6 +146,7 @@ impl Authenticator {
                 principal: Principal::User { user_id: c.user },
                 organisation_id: c.org,
                 role: c.role,
+                commercial_id: c.commercial,
                 deadline,
                 traceparent,
             },
@@ -160,16 +172,19 @@ impl Authenticator {
             .verify(token)
             .await
             .map_err(|e| Status::unauthenticated(e.to_string()))?;
-        let user = Uuid::parse_str(&claims.sub)
-            .map_err(|_| Status::unauthenticated("invalid subject"))?;
+        let user =
+            Uuid::parse_str(&claims.sub).map_err(|_| Status::unauthenticated("invalid subject"))?;
         let org = match claims.org.as_deref() {
-            Some(o) => Some(Uuid::parse_str(o).map_err(|_| Status::unauthenticated("invalid organisation"))?),
+            Some(o) => Some(
+                Uuid::parse_str(o).map_err(|_| Status::unauthenticated("invalid organisation"))?,
+            ),
             None => None,
         };
         let cached = CachedClaims {
             user,
             org,
             role: claims.role,
+            commercial: claims.cid.as_deref().and_then(|s| Uuid::parse_str(s).ok()),
             exp: claims.exp,
         };
         self.cache.insert(token.to_owned(), cached.clone());
@@ -181,10 +196,14 @@ impl Authenticator {
 fn authorise(access: Access, ctx: &RequestContext) -> Result<(), Status> {
     match access {
         Access::Public | Access::Authenticated => Ok(()),
-        Access::Internal => Err(Status::permission_denied("this method is for services of the mesh")),
+        Access::Internal => Err(Status::permission_denied(
+            "this method is for services of the mesh",
+        )),
         Access::Org { action, .. } => {
             if ctx.organisation_id.is_none() {
-                return Err(Status::permission_denied("the token is not scoped to an organisation"));
+                return Err(Status::permission_denied(
+                    "the token is not scoped to an organisation",
+                ));
             }
             match ctx.role {
                 Some(role) if role_allows(role, action) => Ok(()),
@@ -285,7 +304,10 @@ mod tests {
 
     fn setup() -> (Authenticator, TokenSigner, MeshKey) {
         let (signer, _) = TokenSigner::generate().expect("key");
-        let keys = Arc::new(KeySet::new(vec![(signer.kid().to_owned(), signer.public_key())], None));
+        let keys = Arc::new(KeySet::new(
+            vec![(signer.kid().to_owned(), signer.public_key())],
+            None,
+        ));
         let mesh = MeshKey::new(&[1u8; 32]).expect("mesh");
         let table = PermissionTable::new(&[
             (SVC, "GetClient", Access::read("clients")),
@@ -293,7 +315,11 @@ mod tests {
             (SVC, "ListClients", Access::Public),
             (SVC, "ArchiveClient", Access::Internal),
         ]);
-        (Authenticator::new("clients", keys, mesh.clone(), table, 100), signer, mesh)
+        (
+            Authenticator::new("clients", keys, mesh.clone(), table, 100),
+            signer,
+            mesh,
+        )
     }
 
     fn headers(pairs: &[(&'static str, String)]) -> HeaderMap {
@@ -313,14 +339,25 @@ mod tests {
         let (auth, signer, _) = setup();
         let (user, org) = (Uuid::now_v7(), Uuid::now_v7());
         let token = signer
-            .sign(&AccessClaims::new(user, Some(org), Some(Role::Agent), now_secs()))
+            .sign(&AccessClaims::new(
+                user,
+                Some(org),
+                Some(Role::Agent),
+                now_secs(),
+            ))
             .expect("sign");
         let h = headers(&[("authorization", format!("Bearer {token}"))]);
-        let ctx = auth.authenticate(&path("GetClient"), &h).await.expect("allowed");
+        let ctx = auth
+            .authenticate(&path("GetClient"), &h)
+            .await
+            .expect("allowed");
         assert_eq!(ctx.principal, Principal::User { user_id: user });
         assert_eq!(ctx.organisation_id, Some(org));
         // Served from the cache the second time, with the same answer.
-        let again = auth.authenticate(&path("GetClient"), &h).await.expect("allowed");
+        let again = auth
+            .authenticate(&path("GetClient"), &h)
+            .await
+            .expect("allowed");
         assert_eq!(again.organisation_id, Some(org));
     }
 
@@ -343,13 +380,24 @@ mod tests {
     async fn a_viewer_may_read_but_not_write() {
         let (auth, signer, _) = setup();
         let token = signer
-            .sign(&AccessClaims::new(Uuid::now_v7(), Some(Uuid::now_v7()), Some(Role::Viewer), now_secs()))
+            .sign(&AccessClaims::new(
+                Uuid::now_v7(),
+                Some(Uuid::now_v7()),
+                Some(Role::Viewer),
+                now_secs(),
+            ))
             .expect("sign");
         let h = headers(&[("authorization", format!("Bearer {token}"))]);
         assert!(auth.authenticate(&path("GetClient"), &h).await.is_ok());
-        let err = auth.authenticate(&path("CreateClient"), &h).await.expect_err("viewer");
+        let err = auth
+            .authenticate(&path("CreateClient"), &h)
+            .await
+            .expect_err("viewer");
         assert_eq!(err.code(), tonic::Code::PermissionDenied);
-        let err = auth.authenticate(&path("ArchiveClient"), &h).await.expect_err("internal only");
+        let err = auth
+            .authenticate(&path("ArchiveClient"), &h)
+            .await
+            .expect_err("internal only");
         assert_eq!(err.code(), tonic::Code::PermissionDenied);
     }
 
@@ -360,7 +408,10 @@ mod tests {
             .sign(&AccessClaims::new(Uuid::now_v7(), None, None, now_secs()))
             .expect("sign");
         let h = headers(&[("authorization", format!("Bearer {token}"))]);
-        let err = auth.authenticate(&path("GetClient"), &h).await.expect_err("no org");
+        let err = auth
+            .authenticate(&path("GetClient"), &h)
+            .await
+            .expect_err("no org");
         assert_eq!(err.code(), tonic::Code::PermissionDenied);
     }
 
@@ -370,10 +421,16 @@ mod tests {
         let org = Uuid::now_v7();
         // A bare header grants nothing.
         let bare = headers(&[(INTERNAL_SERVICE_HEADER, "contrats".into())]);
-        let err = auth.authenticate(&path("GetClient"), &bare).await.expect_err("bare");
+        let err = auth
+            .authenticate(&path("GetClient"), &bare)
+            .await
+            .expect_err("bare");
         assert_eq!(err.code(), tonic::Code::Unauthenticated);
         // Nor does the bare header on a public method.
-        let err = auth.authenticate(&path("ListClients"), &bare).await.expect_err("bare");
+        let err = auth
+            .authenticate(&path("ListClients"), &bare)
+            .await
+            .expect_err("bare");
         assert_eq!(err.code(), tonic::Code::Unauthenticated);
 
         let good = mesh
@@ -383,7 +440,10 @@ mod tests {
             (INTERNAL_SERVICE_HEADER, "contrats".into()),
             (INTERNAL_TOKEN_HEADER, good.clone()),
         ]);
-        let ctx = auth.authenticate(&path("ArchiveClient"), &h).await.expect("internal");
+        let ctx = auth
+            .authenticate(&path("ArchiveClient"), &h)
+            .await
+            .expect("internal");
         assert_eq!(ctx.calling_service(), Some("contrats"));
         assert_eq!(ctx.organisation_id, Some(org));
 
@@ -395,18 +455,31 @@ mod tests {
             (INTERNAL_SERVICE_HEADER, "contrats".into()),
             (INTERNAL_TOKEN_HEADER, other),
         ]);
-        let err = auth.authenticate(&path("GetClient"), &h).await.expect_err("audience");
+        let err = auth
+            .authenticate(&path("GetClient"), &h)
+            .await
+            .expect_err("audience");
         assert_eq!(err.code(), tonic::Code::Unauthenticated);
 
         // An expired token.
         let expired = mesh
-            .mint("contrats", "clients", Some(org), None, None, now_secs() - 3600)
+            .mint(
+                "contrats",
+                "clients",
+                Some(org),
+                None,
+                None,
+                now_secs() - 3600,
+            )
             .expect("mint");
         let h = headers(&[
             (INTERNAL_SERVICE_HEADER, "contrats".into()),
             (INTERNAL_TOKEN_HEADER, expired),
         ]);
-        let err = auth.authenticate(&path("GetClient"), &h).await.expect_err("expired");
+        let err = auth
+            .authenticate(&path("GetClient"), &h)
+            .await
+            .expect_err("expired");
         assert_eq!(err.code(), tonic::Code::Unauthenticated);
 
         // A header naming another caller than the token's issuer.
@@ -414,7 +487,10 @@ mod tests {
             (INTERNAL_SERVICE_HEADER, "payments".into()),
             (INTERNAL_TOKEN_HEADER, good),
         ]);
-        let err = auth.authenticate(&path("GetClient"), &h).await.expect_err("issuer");
+        let err = auth
+            .authenticate(&path("GetClient"), &h)
+            .await
+            .expect_err("issuer");
         assert_eq!(err.code(), tonic::Code::Unauthenticated);
     }
 

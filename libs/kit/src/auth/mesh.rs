@@ -27,6 +27,9 @@ pub struct InternalClaims {
     /// The role of the user the call acts for, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// The sales-agent record of the user the call acts for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<String>,
     /// Expiry, seconds since the epoch.
     pub exp: i64,
     /// Issue time, seconds since the epoch.
@@ -73,12 +76,29 @@ impl MeshKey {
         role: Option<Role>,
         now: i64,
     ) -> Result<String, MeshError> {
+        self.mint_with_commercial(caller, target, org, user, role, None, now)
+    }
+
+    /// Returns a token like [`MeshKey::mint`] that also carries the user's sales-agent
+    /// record, so row-level rules hold across services.
+    #[allow(clippy::too_many_arguments)]
+    pub fn mint_with_commercial(
+        &self,
+        caller: &str,
+        target: &str,
+        org: Option<Uuid>,
+        user: Option<Uuid>,
+        role: Option<Role>,
+        commercial: Option<Uuid>,
+        now: i64,
+    ) -> Result<String, MeshError> {
         let claims = InternalClaims {
             iss: caller.to_owned(),
             aud: target.to_owned(),
             sub: user.map(|u| u.to_string()),
             org: org.map(|o| o.to_string()),
             role,
+            cid: commercial.map(|c| c.to_string()),
             exp: now + INTERNAL_TOKEN_TTL_SECS,
             iat: now,
         };
@@ -88,7 +108,12 @@ impl MeshKey {
 
     /// Returns the claims of `token` if it is signed with this key, unexpired, addressed
     /// to `target` and issued by `caller`.
-    pub fn verify(&self, token: &str, caller: &str, target: &str) -> Result<InternalClaims, MeshError> {
+    pub fn verify(
+        &self,
+        token: &str,
+        caller: &str,
+        target: &str,
+    ) -> Result<InternalClaims, MeshError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[target]);
         validation.set_issuer(&[caller]);
@@ -122,14 +147,18 @@ mod tests {
         let token = key()
             .mint("users", "organisations", Some(org), None, None, now())
             .expect("mint");
-        let claims = key().verify(&token, "users", "organisations").expect("valid");
+        let claims = key()
+            .verify(&token, "users", "organisations")
+            .expect("valid");
         assert_eq!(claims.org, Some(org.to_string()));
     }
 
     #[test]
     fn another_audience_another_caller_or_an_expired_token_is_refused() {
         let k = key();
-        let token = k.mint("users", "organisations", None, None, None, now()).expect("mint");
+        let token = k
+            .mint("users", "organisations", None, None, None, now())
+            .expect("mint");
         assert!(k.verify(&token, "users", "clients").is_err());
         assert!(k.verify(&token, "clients", "organisations").is_err());
         let old = k

@@ -29,6 +29,9 @@ pub struct AccessClaims {
     /// The user's role in that organisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// The sales-agent record linked to the membership, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<String>,
     /// Always [`ISSUER`].
     pub iss: String,
     /// Always [`AUDIENCE`].
@@ -42,6 +45,12 @@ pub struct AccessClaims {
 }
 
 impl AccessClaims {
+    /// Returns the claims with the membership's sales-agent record.
+    pub fn with_commercial(mut self, commercial: Option<Uuid>) -> Self {
+        self.cid = commercial.map(|c| c.to_string());
+        self
+    }
+
     /// Returns claims for `user` acting in `org` with `role`, valid from `now` (seconds
     /// since the epoch) for [`ACCESS_TOKEN_TTL_SECS`].
     pub fn new(user: Uuid, org: Option<Uuid>, role: Option<Role>, now: i64) -> Self {
@@ -49,6 +58,7 @@ impl AccessClaims {
             sub: user.to_string(),
             org: org.map(|o| o.to_string()),
             role,
+            cid: None,
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             exp: now + ACCESS_TOKEN_TTL_SECS,
@@ -79,7 +89,9 @@ pub struct TokenSigner {
 
 impl std::fmt::Debug for TokenSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSigner").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("TokenSigner")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 

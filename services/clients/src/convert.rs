@@ -1,0 +1,433 @@
+//! Conversions between the protobuf messages and the domain, with field-by-field checks
+//! of what protobuf cannot express (enums in range, ids, dates, masks).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_proto::clients::v1 as pb;
+use crm_proto::common::v1 as common;
+use uuid::Uuid;
+
+use crate::domain::{Address, Civility, Client, ClientData, Kind, Status};
+
+/// Field violations: (path, description).
+pub type Violations = Vec<(String, String)>;
+
+/// Returns the UUID in `text`, recording a violation at `field` when it is not one.
+pub fn uuid_field(text: &str, field: &str, v: &mut Violations) -> Option<Uuid> {
+    match Uuid::parse_str(text) {
+        Ok(id) => Some(id),
+        Err(_) => {
+            v.push((field.to_owned(), "must be a UUID".into()));
+            None
+        }
+    }
+}
+
+/// Returns the UUID in `text`, `None` when empty, recording a violation when malformed.
+pub fn optional_uuid(text: &str, field: &str, v: &mut Violations) -> Option<Uuid> {
+    if text.is_empty() {
+        None
+    } else {
+        uuid_field(text, field, v)
+    }
+}
+
+fn optional_text(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// Returns the date of a `crm.common.v1.Date`, recording a violation when invalid.
+pub fn date_from_proto(d: &common::Date, field: &str, v: &mut Violations) -> Option<NaiveDate> {
+    let date = u32::try_from(d.month)
+        .ok()
+        .zip(u32::try_from(d.day).ok())
+        .and_then(|(m, day)| NaiveDate::from_ymd_opt(d.year, m, day));
+    if date.is_none() {
+        v.push((field.to_owned(), "is not a valid date".into()));
+    }
+    date
+}
+
+/// Returns the `crm.common.v1.Date` of a date.
+pub fn date_to_proto(d: NaiveDate) -> common::Date {
+    use chrono::Datelike as _;
+    common::Date {
+        year: d.year(),
+        month: d.month() as i32,
+        day: d.day() as i32,
+    }
+}
+
+/// Returns the timestamp of an instant.
+pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
+}
+
+/// Returns the instant of a timestamp, recording a violation when out of range.
+pub fn from_timestamp(
+    t: &prost_types::Timestamp,
+    field: &str,
+    v: &mut Violations,
+) -> Option<DateTime<Utc>> {
+    let out = u32::try_from(t.nanos)
+        .ok()
+        .and_then(|n| DateTime::from_timestamp(t.seconds, n));
+    if out.is_none() {
+        v.push((field.to_owned(), "is not a valid timestamp".into()));
+    }
+    out
+}
+
+fn address_from_proto(a: &common::Address) -> Address {
+    Address {
+        line1: a.line1.clone(),
+        line2: a.line2.clone(),
+        postal_code: a.postal_code.clone(),
+        city: a.city.clone(),
+        region: a.region.clone(),
+        country_code: a.country_code.clone(),
+    }
+}
+
+fn address_to_proto(a: &Address) -> common::Address {
+    common::Address {
+        line1: a.line1.clone(),
+        line2: a.line2.clone(),
+        postal_code: a.postal_code.clone(),
+        city: a.city.clone(),
+        region: a.region.clone(),
+        country_code: a.country_code.clone(),
+    }
+}
+
+/// Returns the kind of a proto value.
+pub fn kind_from_proto(value: i32) -> Option<Kind> {
+    match pb::ClientKind::try_from(value).ok()? {
+        pb::ClientKind::Person => Some(Kind::Person),
+        pb::ClientKind::Company => Some(Kind::Company),
+        pb::ClientKind::Unspecified => None,
+    }
+}
+
+/// Returns the status of a proto value (`None` for unspecified or unknown).
+pub fn status_from_proto(value: i32) -> Option<Status> {
+    match pb::ClientStatus::try_from(value).ok()? {
+        pb::ClientStatus::Prospect => Some(Status::Prospect),
+        pb::ClientStatus::Active => Some(Status::Active),
+        pb::ClientStatus::Inactive => Some(Status::Inactive),
+        pb::ClientStatus::Archived => Some(Status::Archived),
+        pb::ClientStatus::Unspecified => None,
+    }
+}
+
+fn status_to_proto(s: Status) -> pb::ClientStatus {
+    match s {
+        Status::Prospect => pb::ClientStatus::Prospect,
+        Status::Active => pb::ClientStatus::Active,
+        Status::Inactive => pb::ClientStatus::Inactive,
+        Status::Archived => pb::ClientStatus::Archived,
+    }
+}
+
+fn civility_from_proto(value: i32, field: &str, v: &mut Violations) -> Option<Civility> {
+    match pb::Civility::try_from(value) {
+        Ok(pb::Civility::Unspecified) => None,
+        Ok(pb::Civility::Mr) => Some(Civility::Mr),
+        Ok(pb::Civility::Mrs) => Some(Civility::Mrs),
+        Ok(pb::Civility::Mx) => Some(Civility::Mx),
+        Err(_) => {
+            v.push((field.to_owned(), "is not a known civility".into()));
+            None
+        }
+    }
+}
+
+fn civility_to_proto(c: Option<Civility>) -> pb::Civility {
+    match c {
+        None => pb::Civility::Unspecified,
+        Some(Civility::Mr) => pb::Civility::Mr,
+        Some(Civility::Mrs) => pb::Civility::Mrs,
+        Some(Civility::Mx) => pb::Civility::Mx,
+    }
+}
+
+/// Returns the client fields of a proto client (before the domain's own checks), with
+/// `default_status` when none is given. Every malformed field is recorded in `v`.
+pub fn data_from_proto(
+    p: &pb::Client,
+    prefix: &str,
+    default_status: Status,
+    v: &mut Violations,
+) -> Option<ClientData> {
+    let field = |name: &str| format!("{prefix}.{name}");
+    let kind = kind_from_proto(p.kind);
+    if kind.is_none() {
+        v.push((field("kind"), "must be PERSON or COMPANY".into()));
+    }
+    let status = if p.status == 0 {
+        Some(default_status)
+    } else {
+        let s = status_from_proto(p.status);
+        if s.is_none() {
+            v.push((field("status"), "is not a known status".into()));
+        }
+        s
+    };
+    let civility = civility_from_proto(p.civility, &field("civility"), v);
+    let birth_date = p
+        .birth_date
+        .as_ref()
+        .and_then(|d| date_from_proto(d, &field("birth_date"), v));
+    let commercial_id = optional_uuid(&p.commercial_id, &field("commercial_id"), v);
+    Some(ClientData {
+        kind: kind?,
+        civility,
+        first_name: p.first_name.clone(),
+        last_name: p.last_name.clone(),
+        company_name: p.company_name.clone(),
+        siren: optional_text(&p.siren),
+        siret: optional_text(&p.siret),
+        email: optional_text(&p.email),
+        phone: optional_text(&p.phone),
+        birth_date,
+        postal_address: p.postal_address.as_ref().map(address_from_proto),
+        billing_address: p.billing_address.as_ref().map(address_from_proto),
+        status: status?,
+        commercial_id,
+        tags: p.tags.clone(),
+        source: p.source.clone(),
+        custom_fields: p.custom_fields.clone().into_iter().collect(),
+    })
+}
+
+/// Returns the proto form of a client.
+pub fn client_to_proto(c: &Client) -> pb::Client {
+    let d = &c.data;
+    pb::Client {
+        id: c.id.to_string(),
+        kind: match d.kind {
+            Kind::Person => pb::ClientKind::Person,
+            Kind::Company => pb::ClientKind::Company,
+        } as i32,
+        civility: civility_to_proto(d.civility) as i32,
+        first_name: d.first_name.clone(),
+        last_name: d.last_name.clone(),
+        company_name: d.company_name.clone(),
+        siren: d.siren.clone().unwrap_or_default(),
+        siret: d.siret.clone().unwrap_or_default(),
+        email: d.email.clone().unwrap_or_default(),
+        phone: d.phone.clone().unwrap_or_default(),
+        birth_date: d.birth_date.map(date_to_proto),
+        postal_address: d.postal_address.as_ref().map(address_to_proto),
+        billing_address: d.billing_address.as_ref().map(address_to_proto),
+        status: status_to_proto(d.status) as i32,
+        commercial_id: d.commercial_id.map(|c| c.to_string()).unwrap_or_default(),
+        tags: d.tags.clone(),
+        source: d.source.clone(),
+        custom_fields: d.custom_fields.clone().into_iter().collect(),
+        create_time: Some(timestamp(c.created_at)),
+        update_time: Some(timestamp(c.updated_at)),
+        version: c.version,
+    }
+}
+
+/// Fields UpdateClient may change, as update-mask paths.
+const UPDATABLE: &[&str] = &[
+    "civility",
+    "first_name",
+    "last_name",
+    "company_name",
+    "siren",
+    "siret",
+    "email",
+    "phone",
+    "birth_date",
+    "postal_address",
+    "billing_address",
+    "status",
+    "commercial_id",
+    "tags",
+    "source",
+    "custom_fields",
+];
+
+const ADDRESS_FIELDS: &[&str] = &[
+    "line1",
+    "line2",
+    "postal_code",
+    "city",
+    "region",
+    "country_code",
+];
+
+/// Returns the mask paths of every field set in `p`, for an update without a mask.
+pub fn implicit_mask(p: &pb::Client) -> Vec<String> {
+    let d = pb::Client::default();
+    let mut paths = Vec::new();
+    let mut add = |set: bool, name: &str| {
+        if set {
+            paths.push(name.to_owned());
+        }
+    };
+    add(p.civility != d.civility, "civility");
+    add(!p.first_name.is_empty(), "first_name");
+    add(!p.last_name.is_empty(), "last_name");
+    add(!p.company_name.is_empty(), "company_name");
+    add(!p.siren.is_empty(), "siren");
+    add(!p.siret.is_empty(), "siret");
+    add(!p.email.is_empty(), "email");
+    add(!p.phone.is_empty(), "phone");
+    add(p.birth_date.is_some(), "birth_date");
+    add(p.postal_address.is_some(), "postal_address");
+    add(p.billing_address.is_some(), "billing_address");
+    add(p.status != 0, "status");
+    add(!p.commercial_id.is_empty(), "commercial_id");
+    add(!p.tags.is_empty(), "tags");
+    add(!p.source.is_empty(), "source");
+    add(!p.custom_fields.is_empty(), "custom_fields");
+    paths
+}
+
+/// Copies the fields named by `paths` from `incoming` onto `target`. Unknown or
+/// immutable paths are recorded in `v`.
+pub fn apply_mask(
+    target: &mut pb::Client,
+    incoming: &pb::Client,
+    paths: &[String],
+    v: &mut Violations,
+) {
+    for (i, path) in paths.iter().enumerate() {
+        let (head, tail) = match path.split_once('.') {
+            Some((h, t)) => (h, Some(t)),
+            None => (path.as_str(), None),
+        };
+        if !UPDATABLE.contains(&head) {
+            v.push((
+                format!("update_mask.paths[{i}]"),
+                format!("{path:?} is not a field that can be updated"),
+            ));
+            continue;
+        }
+        match (head, tail) {
+            ("postal_address" | "billing_address", Some(sub)) => {
+                if !ADDRESS_FIELDS.contains(&sub) {
+                    v.push((
+                        format!("update_mask.paths[{i}]"),
+                        format!("{path:?} is not an address field"),
+                    ));
+                    continue;
+                }
+                let (dst, src) = if head == "postal_address" {
+                    (&mut target.postal_address, &incoming.postal_address)
+                } else {
+                    (&mut target.billing_address, &incoming.billing_address)
+                };
+                let src = src.clone().unwrap_or_default();
+                let dst = dst.get_or_insert_with(common::Address::default);
+                match sub {
+                    "line1" => dst.line1 = src.line1,
+                    "line2" => dst.line2 = src.line2,
+                    "postal_code" => dst.postal_code = src.postal_code,
+                    "city" => dst.city = src.city,
+                    "region" => dst.region = src.region,
+                    _ => dst.country_code = src.country_code,
+                }
+            }
+            (_, Some(_)) => {
+                v.push((
+                    format!("update_mask.paths[{i}]"),
+                    format!("{path:?} has no sub-fields"),
+                ));
+            }
+            (name, None) => copy_field(target, incoming, name),
+        }
+    }
+}
+
+fn copy_field(t: &mut pb::Client, s: &pb::Client, name: &str) {
+    match name {
+        "civility" => t.civility = s.civility,
+        "first_name" => t.first_name = s.first_name.clone(),
+        "last_name" => t.last_name = s.last_name.clone(),
+        "company_name" => t.company_name = s.company_name.clone(),
+        "siren" => t.siren = s.siren.clone(),
+        "siret" => t.siret = s.siret.clone(),
+        "email" => t.email = s.email.clone(),
+        "phone" => t.phone = s.phone.clone(),
+        "birth_date" => t.birth_date = s.birth_date,
+        "postal_address" => t.postal_address = s.postal_address.clone(),
+        "billing_address" => t.billing_address = s.billing_address.clone(),
+        "status" => t.status = s.status,
+        "commercial_id" => t.commercial_id = s.commercial_id.clone(),
+        "tags" => t.tags = s.tags.clone(),
+        "source" => t.source = s.source.clone(),
+        _ => t.custom_fields = s.custom_fields.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_copy_named_fields_only() {
+        let mut target = pb::Client {
+            first_name: "Old".into(),
+            last_name: "Name".into(),
+            ..Default::default()
+        };
+        let incoming = pb::Client {
+            first_name: "New".into(),
+            last_name: "Ignored".into(),
+            postal_address: Some(common::Address {
+                city: "Lyon".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut v = Vec::new();
+        apply_mask(
+            &mut target,
+            &incoming,
+            &[
+                "first_name".into(),
+                "postal_address.city".into(),
+                "id".into(),
+                "kind".into(),
+            ],
+            &mut v,
+        );
+        assert_eq!(target.first_name, "New");
+        assert_eq!(target.last_name, "Name");
+        assert_eq!(target.postal_address.map(|a| a.city), Some("Lyon".into()));
+        let fields: Vec<_> = v.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["update_mask.paths[2]", "update_mask.paths[3]"]);
+    }
+
+    #[test]
+    fn the_implicit_mask_names_set_fields() {
+        let p = pb::Client {
+            email: "a@b.fr".into(),
+            tags: vec!["x".into()],
+            ..Default::default()
+        };
+        assert_eq!(implicit_mask(&p), ["email", "tags"]);
+    }
+
+    #[test]
+    fn bad_dates_and_ids_are_violations() {
+        let mut v = Vec::new();
+        let d = common::Date {
+            year: 2026,
+            month: 2,
+            day: 30,
+        };
+        assert_eq!(date_from_proto(&d, "client.birth_date", &mut v), None);
+        assert_eq!(optional_uuid("nope", "client.commercial_id", &mut v), None);
+        assert_eq!(optional_uuid("", "client.commercial_id", &mut v), None);
+        assert_eq!(v.len(), 2);
+    }
+}

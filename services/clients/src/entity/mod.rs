@@ -1,0 +1,3 @@
+//! sea-orm entities of the clients service.
+
+pub mod client;
