@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use crm_db::{Tenant, TenantScoped};
 use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr};
 use sea_orm::{
@@ -134,7 +134,8 @@ impl Repo {
             }
         }
         ensure_email_free(&txn, tenant, data.email.as_deref(), None).await?;
-        let now = Utc::now();
+        // PostgreSQL keeps microseconds: store what reads back the same on both backends.
+        let now = Utc::now().trunc_subsecs(6);
         let client = Client {
             id: Uuid::now_v7(),
             organisation_id: tenant.id(),
@@ -202,7 +203,7 @@ impl Repo {
             ensure_email_free(&txn, tenant, next.data.email.as_deref(), Some(id)).await?;
         }
         next.version = current.version + 1;
-        next.updated_at = Utc::now();
+        next.updated_at = Utc::now().trunc_subsecs(6);
         let mut active = to_active(&next, None);
         // The request id belongs to the creation; an update leaves it as it was.
         active.request_id = sea_orm::ActiveValue::NotSet;

@@ -1,0 +1,9 @@
+//! Integration tests of the clients service, started in-process on an ephemeral port
+//! against SQLite and, when CRM_TEST_DATABASE_URL is set, PostgreSQL.
+
+mod crud;
+mod isolation;
+mod kit;
+mod listing;
+mod support;
+mod validation;
