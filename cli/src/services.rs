@@ -1,0 +1,83 @@
+//! The services this binary can run, by name.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use crm_kit::auth::{KeySet, TokenSigner};
+use crm_kit::bootstrap::{Deps, MigrationPolicy, deps, signing_key, standalone_policy};
+use crm_kit::config::KitConfig;
+use crm_kit::server::Server;
+
+/// Every service, in start order: organisations before users, which calls it at sign-up.
+pub const ALL: &[&str] = &["organisations", "users", "clients"];
+
+/// Returns the dependencies of `name`, migrating as `policy` says.
+pub async fn deps_for(
+    name: &str,
+    config: &KitConfig,
+    keys: Option<Arc<KeySet>>,
+    policy: MigrationPolicy,
+) -> anyhow::Result<Deps> {
+    match name {
+        "organisations" => deps::<crm_organisations::Migrator>(name, config, keys, policy).await,
+        "users" => deps::<crm_users::Migrator>(name, config, keys, policy).await,
+        "clients" => deps::<crm_clients::Migrator>(name, config, keys, policy).await,
+        other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
+    }
+}
+
+/// Returns the server of `name`.
+/// `signer` is the key users signs tokens with; the other services only verify them.
+pub async fn build(name: &str, deps: Deps, signer: Option<&TokenSigner>) -> anyhow::Result<Server> {
+    match name {
+        "organisations" => crm_organisations::build(deps).await,
+        "users" => {
+            let signer = match signer {
+                Some(s) => s.clone(),
+                None => signing_key(&deps.config)?,
+            };
+            crm_users::build(deps, signer).await
+        }
+        "clients" => crm_clients::build(deps).await,
+        other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
+    }
+}
+
+/// `crm serve <name>`: one service, as its own process.
+pub async fn serve(name: &str, dump_config: bool) -> anyhow::Result<()> {
+    if !ALL.contains(&name) {
+        anyhow::bail!("unknown service {name:?}; known: {}", ALL.join(", "));
+    }
+    let config = KitConfig::load()?;
+    if dump_config {
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{}", config.dump());
+        }
+        return Ok(());
+    }
+    let _telemetry = crm_kit::telemetry::init(name, &config.log);
+    let deps = deps_for(name, &config, None, standalone_policy(&config)).await?;
+    let server = build(name, deps, None).await?;
+    let (grpc, admin) = crm_kit::server::bind(&config, name)
+        .await
+        .with_context(|| format!("cannot bind the ports of {name}"))?;
+    server.serve(grpc, admin, crm_kit::shutdown::signal()).await?;
+    Ok(())
+}
+
+/// `crm migrate [names]`.
+pub async fn migrate(names: &[String]) -> anyhow::Result<()> {
+    let config = KitConfig::load()?;
+    let _telemetry = crm_kit::telemetry::init("crm-migrate", &config.log);
+    let names: Vec<&str> = if names.is_empty() {
+        ALL.to_vec()
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    for name in names {
+        deps_for(name, &config, None, MigrationPolicy::Apply).await?;
+        tracing::info!(service = name, "migrated");
+    }
+    Ok(())
+}
