@@ -1,0 +1,193 @@
+//! Integration tests of the server kit with a small test service: refusal to start with
+//! an incomplete permission table, readiness gating, and graceful shutdown.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crm_kit::auth::permissions::{Access, PermissionTable};
+use crm_kit::auth::tokens::AccessClaims;
+use crm_kit::auth::{KeySet, MeshKey, TokenSigner};
+use crm_kit::config::{KitConfig, LimitsConfig};
+use crm_kit::server::{ReadyCheck, Server, ServerError, ServiceSpec, bind_ephemeral};
+use crm_proto::clients::v1 as pb;
+use crm_proto::clients::v1::client_service_server::{ClientService, ClientServiceServer};
+use tonic::{Request, Response, Status};
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+use uuid::Uuid;
+
+const SVC: &str = "crm.clients.v1.ClientService";
+const SPEC: ServiceSpec = ServiceSpec {
+    name: "clients",
+    grpc_services: &[SVC],
+};
+
+fn table() -> Vec<(&'static str, &'static str, Access)> {
+    vec![
+        (SVC, "CreateClient", Access::write("clients")),
+        (SVC, "GetClient", Access::read("clients")),
+        (SVC, "UpdateClient", Access::write("clients")),
+        (SVC, "ListClients", Access::read("clients")),
+        (SVC, "ArchiveClient", Access::write("clients")),
+        (SVC, "RestoreClient", Access::write("clients")),
+    ]
+}
+
+/// Answers GetClient after a pause, with the caller's organisation as the client id.
+#[derive(Clone)]
+struct Slow;
+
+#[tonic::async_trait]
+impl ClientService for Slow {
+    async fn create_client(&self, _: Request<pb::CreateClientRequest>) -> Result<Response<pb::CreateClientResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn get_client(&self, request: Request<pb::GetClientRequest>) -> Result<Response<pb::GetClientResponse>, Status> {
+        let ctx = crm_kit::context(&request)?;
+        let org = ctx.tenant()?.id();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        Ok(Response::new(pb::GetClientResponse {
+            client: Some(pb::Client {
+                id: org.to_string(),
+                ..Default::default()
+            }),
+        }))
+    }
+    async fn update_client(&self, _: Request<pb::UpdateClientRequest>) -> Result<Response<pb::UpdateClientResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn list_clients(&self, _: Request<pb::ListClientsRequest>) -> Result<Response<pb::ListClientsResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn archive_client(&self, _: Request<pb::ArchiveClientRequest>) -> Result<Response<pb::ArchiveClientResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn restore_client(&self, _: Request<pb::RestoreClientRequest>) -> Result<Response<pb::RestoreClientResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+}
+
+fn keys() -> (TokenSigner, Arc<KeySet>, MeshKey) {
+    let (signer, _) = TokenSigner::generate().expect("key");
+    let keys = Arc::new(KeySet::new(vec![(signer.kid().to_owned(), signer.public_key())], None));
+    (signer, keys, MeshKey::new(&[9u8; 32]).expect("mesh"))
+}
+
+fn config(drain_ms: u64) -> KitConfig {
+    KitConfig {
+        limits: LimitsConfig {
+            drain_delay_ms: drain_ms,
+            ..LimitsConfig::default()
+        },
+        ..KitConfig::default()
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A service whose permission table misses one of its methods refuses to start.
+#[test]
+fn an_incomplete_permission_table_refuses_to_start() {
+    let (_, keys, mesh) = keys();
+    let mut rows = table();
+    rows.retain(|(_, m, _)| *m != "RestoreClient");
+    let err = Server::new(SPEC, PermissionTable::new(&rows), &config(0), keys, mesh).expect_err("incomplete");
+    assert!(matches!(err, ServerError::Permissions { .. }), "{err}");
+    assert!(err.to_string().contains("RestoreClient"), "{err}");
+}
+
+async fn health(channel: tonic::transport::Channel) -> Result<i32, Status> {
+    HealthClient::new(channel)
+        .check(HealthCheckRequest { service: SVC.into() })
+        .await
+        .map(|r| r.into_inner().status)
+}
+
+/// The service reports NOT_SERVING until its readiness check passes, then SERVING.
+#[tokio::test]
+async fn serving_only_once_dependencies_answer() {
+    let (_, keys, mesh) = keys();
+    let mut server = Server::new(SPEC, PermissionTable::new(&table()), &config(0), keys, mesh).expect("server");
+    let db_up = Arc::new(AtomicBool::new(false));
+    let flag = db_up.clone();
+    let check: ReadyCheck = Arc::new(move || {
+        let up = flag.load(Ordering::SeqCst);
+        Box::pin(async move { up })
+    });
+    server.add_service(ClientServiceServer::new(Slow)).ready_when(check);
+    let (grpc, admin) = bind_ephemeral().await.expect("bind");
+    let url = format!("http://{}", grpc.local_addr().expect("addr"));
+    let (trigger, shutdown) = crm_kit::shutdown::channel();
+    let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
+    let channel = tonic::transport::Channel::from_shared(url).expect("url").connect_lazy();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(health(channel.clone()).await.expect("health"), ServingStatus::NotServing as i32);
+    db_up.store(true, Ordering::SeqCst);
+    let mut serving = false;
+    for _ in 0..40 {
+        if health(channel.clone()).await.expect("health") == ServingStatus::Serving as i32 {
+            serving = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(serving, "SERVING once the check passes");
+    trigger.fire();
+    task.await.expect("join").expect("clean stop");
+}
+
+/// On shutdown the service turns NOT_SERVING at once, finishes the call in flight, and
+/// then stops.
+#[tokio::test]
+async fn shutdown_reports_not_serving_then_drains() {
+    let (signer, keys, mesh) = keys();
+    let mut server = Server::new(SPEC, PermissionTable::new(&table()), &config(300), keys, mesh).expect("server");
+    server.add_service(ClientServiceServer::new(Slow));
+    let (grpc, admin) = bind_ephemeral().await.expect("bind");
+    let url = format!("http://{}", grpc.local_addr().expect("addr"));
+    let (trigger, shutdown) = crm_kit::shutdown::channel();
+    let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
+    let channel = tonic::transport::Channel::from_shared(url).expect("url").connect_lazy();
+    crm_testkit_wait(channel.clone()).await;
+
+    let org = Uuid::now_v7();
+    let token = signer
+        .sign(&AccessClaims::new(Uuid::now_v7(), Some(org), Some(crm_kit::Role::Viewer), now()))
+        .expect("sign");
+    let mut request = Request::new(pb::GetClientRequest::default());
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().expect("header"));
+    let mut client = crm_proto::clients::v1::client_service_client::ClientServiceClient::new(channel.clone());
+    let in_flight = tokio::spawn(async move { client.get_client(request).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    trigger.fire();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        health(channel.clone()).await.expect("health during drain"),
+        ServingStatus::NotServing as i32
+    );
+    let answer = in_flight.await.expect("join").expect("the call in flight completes");
+    assert_eq!(answer.into_inner().client.map(|c| c.id), Some(org.to_string()));
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("stops")
+        .expect("join")
+        .expect("clean stop");
+}
+
+async fn crm_testkit_wait(channel: tonic::transport::Channel) {
+    for _ in 0..100 {
+        if health(channel.clone()).await.ok() == Some(ServingStatus::Serving as i32) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not serving");
+}
