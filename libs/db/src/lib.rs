@@ -12,4 +12,4 @@ pub mod testing;
 
 pub use connect::{Backend, DbError, connect_for_service, migrate};
 pub use page::{PageError, PageToken, page_size};
-pub use tenant::{Tenant, TenantScoped};
+pub use tenant::{Global, Tenant, TenantScoped};

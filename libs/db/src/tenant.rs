@@ -24,6 +24,11 @@ impl Tenant {
 }
 
 /// An entity whose rows belong to one organisation.
+///
+/// The workspace's clippy.toml refuses sea-orm's unscoped entry points (`find`,
+/// `find_by_id`, `update_many`, `delete_many`, `delete_by_id`); these methods are the
+/// only place allowed to call them for tenant-owned tables.
+#[allow(clippy::disallowed_methods)]
 pub trait TenantScoped: EntityTrait {
     /// Returns the column holding the organisation id.
     fn tenant_column() -> Self::Column;
@@ -49,5 +54,34 @@ pub trait TenantScoped: EntityTrait {
     /// Returns a delete over the tenant's rows only.
     fn delete_many_in(tenant: Tenant) -> DeleteMany<Self> {
         Self::delete_many().filter(Self::tenant_column().eq(tenant.id()))
+    }
+}
+
+/// An entity whose rows belong to no organisation (user accounts, the organisations
+/// themselves). Implementing it is the explicit, reviewable statement that unscoped
+/// queries on the table are correct.
+#[allow(clippy::disallowed_methods)]
+pub trait Global: EntityTrait {
+    /// Returns a select over every row.
+    fn find_global() -> Select<Self> {
+        Self::find()
+    }
+
+    /// Returns a select of the row with primary key `id`.
+    fn find_by_id_global<T>(id: T) -> Select<Self>
+    where
+        T: Into<<Self::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+    {
+        Self::find_by_id(id)
+    }
+
+    /// Returns an update over every row (filter it).
+    fn update_many_global() -> UpdateMany<Self> {
+        Self::update_many()
+    }
+
+    /// Returns a delete over every row (filter it).
+    fn delete_many_global() -> DeleteMany<Self> {
+        Self::delete_many()
     }
 }

@@ -263,26 +263,29 @@ impl KitConfig {
         if self.data_dir.as_os_str().is_empty() {
             problems.push("data_dir must not be empty".to_owned());
         }
-        if let Some(url) = &self.database_url {
-            if !(url.starts_with("postgres://")
+        let db_ok = |url: &str| {
+            url.starts_with("postgres://")
                 || url.starts_with("postgresql://")
-                || url.starts_with("sqlite:"))
-            {
-                problems.push(format!(
-                    "database_url must be postgres:// or sqlite:, not {:?}",
-                    redact_password(url)
-                ));
-            }
+                || url.starts_with("sqlite:")
+        };
+        if let Some(url) = &self.database_url
+            && !db_ok(url)
+        {
+            problems.push(format!(
+                "database_url must be postgres:// or sqlite:, not {:?}",
+                redact_password(url)
+            ));
         }
-        if let Some(url) = &self.nats_url {
-            if !url.starts_with("nats://") && !url.starts_with("tls://") {
-                problems.push("nats_url must start with nats:// or tls://".to_owned());
-            }
+        if let Some(url) = &self.nats_url
+            && !url.starts_with("nats://")
+            && !url.starts_with("tls://")
+        {
+            problems.push("nats_url must start with nats:// or tls://".to_owned());
         }
-        if let Some(key) = &self.auth.mesh_key {
-            if key.expose().len() < 32 {
-                problems.push("auth.mesh_key must be at least 32 characters".to_owned());
-            }
+        if let Some(key) = &self.auth.mesh_key
+            && key.expose().len() < 32
+        {
+            problems.push("auth.mesh_key must be at least 32 characters".to_owned());
         }
         if self.auth.token_cache_size == 0 {
             problems.push("auth.token_cache_size must be positive".to_owned());
@@ -400,6 +403,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("crm.toml", "data_dir = \"/from-file\"\nport = 6000\n")?;

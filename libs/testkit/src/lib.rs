@@ -149,10 +149,10 @@ pub async fn wait_serving(channel: Channel) -> anyhow::Result<()> {
                 service: String::new(),
             })
             .await;
-        if let Ok(r) = answer {
-            if r.into_inner().status == ServingStatus::Serving as i32 {
-                return Ok(());
-            }
+        if let Ok(r) = answer
+            && r.into_inner().status == ServingStatus::Serving as i32
+        {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -162,10 +162,10 @@ impl Authenticator {
 
     async fn verify(&self, token: &str) -> Result<CachedClaims, Status> {
         let now = now_secs();
-        if let Some(hit) = self.cache.get(token) {
-            if hit.exp > now {
-                return Ok(hit);
-            }
+        if let Some(hit) = self.cache.get(token)
+            && hit.exp > now
+        {
+            return Ok(hit);
         }
         let claims = self
             .keys

@@ -40,10 +40,16 @@ struct Slow;
 
 #[tonic::async_trait]
 impl ClientService for Slow {
-    async fn create_client(&self, _: Request<pb::CreateClientRequest>) -> Result<Response<pb::CreateClientResponse>, Status> {
+    async fn create_client(
+        &self,
+        _: Request<pb::CreateClientRequest>,
+    ) -> Result<Response<pb::CreateClientResponse>, Status> {
         Err(Status::failed_precondition("test service"))
     }
-    async fn get_client(&self, request: Request<pb::GetClientRequest>) -> Result<Response<pb::GetClientResponse>, Status> {
+    async fn get_client(
+        &self,
+        request: Request<pb::GetClientRequest>,
+    ) -> Result<Response<pb::GetClientResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let org = ctx.tenant()?.id();
         tokio::time::sleep(Duration::from_millis(400)).await;
@@ -54,23 +60,38 @@ impl ClientService for Slow {
             }),
         }))
     }
-    async fn update_client(&self, _: Request<pb::UpdateClientRequest>) -> Result<Response<pb::UpdateClientResponse>, Status> {
+    async fn update_client(
+        &self,
+        _: Request<pb::UpdateClientRequest>,
+    ) -> Result<Response<pb::UpdateClientResponse>, Status> {
         Err(Status::failed_precondition("test service"))
     }
-    async fn list_clients(&self, _: Request<pb::ListClientsRequest>) -> Result<Response<pb::ListClientsResponse>, Status> {
+    async fn list_clients(
+        &self,
+        _: Request<pb::ListClientsRequest>,
+    ) -> Result<Response<pb::ListClientsResponse>, Status> {
         Err(Status::failed_precondition("test service"))
     }
-    async fn archive_client(&self, _: Request<pb::ArchiveClientRequest>) -> Result<Response<pb::ArchiveClientResponse>, Status> {
+    async fn archive_client(
+        &self,
+        _: Request<pb::ArchiveClientRequest>,
+    ) -> Result<Response<pb::ArchiveClientResponse>, Status> {
         Err(Status::failed_precondition("test service"))
     }
-    async fn restore_client(&self, _: Request<pb::RestoreClientRequest>) -> Result<Response<pb::RestoreClientResponse>, Status> {
+    async fn restore_client(
+        &self,
+        _: Request<pb::RestoreClientRequest>,
+    ) -> Result<Response<pb::RestoreClientResponse>, Status> {
         Err(Status::failed_precondition("test service"))
     }
 }
 
 fn keys() -> (TokenSigner, Arc<KeySet>, MeshKey) {
     let (signer, _) = TokenSigner::generate().expect("key");
-    let keys = Arc::new(KeySet::new(vec![(signer.kid().to_owned(), signer.public_key())], None));
+    let keys = Arc::new(KeySet::new(
+        vec![(signer.kid().to_owned(), signer.public_key())],
+        None,
+    ));
     (signer, keys, MeshKey::new(&[9u8; 32]).expect("mesh"))
 }
 
@@ -97,14 +118,17 @@ fn an_incomplete_permission_table_refuses_to_start() {
     let (_, keys, mesh) = keys();
     let mut rows = table();
     rows.retain(|(_, m, _)| *m != "RestoreClient");
-    let err = Server::new(SPEC, PermissionTable::new(&rows), &config(0), keys, mesh).expect_err("incomplete");
+    let err = Server::new(SPEC, PermissionTable::new(&rows), &config(0), keys, mesh)
+        .expect_err("incomplete");
     assert!(matches!(err, ServerError::Permissions { .. }), "{err}");
     assert!(err.to_string().contains("RestoreClient"), "{err}");
 }
 
 async fn health(channel: tonic::transport::Channel) -> Result<i32, Status> {
     HealthClient::new(channel)
-        .check(HealthCheckRequest { service: SVC.into() })
+        .check(HealthCheckRequest {
+            service: SVC.into(),
+        })
         .await
         .map(|r| r.into_inner().status)
 }
@@ -113,21 +137,29 @@ async fn health(channel: tonic::transport::Channel) -> Result<i32, Status> {
 #[tokio::test]
 async fn serving_only_once_dependencies_answer() {
     let (_, keys, mesh) = keys();
-    let mut server = Server::new(SPEC, PermissionTable::new(&table()), &config(0), keys, mesh).expect("server");
+    let mut server =
+        Server::new(SPEC, PermissionTable::new(&table()), &config(0), keys, mesh).expect("server");
     let db_up = Arc::new(AtomicBool::new(false));
     let flag = db_up.clone();
     let check: ReadyCheck = Arc::new(move || {
         let up = flag.load(Ordering::SeqCst);
         Box::pin(async move { up })
     });
-    server.add_service(ClientServiceServer::new(Slow)).ready_when(check);
+    server
+        .add_service(ClientServiceServer::new(Slow))
+        .ready_when(check);
     let (grpc, admin) = bind_ephemeral().await.expect("bind");
     let url = format!("http://{}", grpc.local_addr().expect("addr"));
     let (trigger, shutdown) = crm_kit::shutdown::channel();
     let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
-    let channel = tonic::transport::Channel::from_shared(url).expect("url").connect_lazy();
+    let channel = tonic::transport::Channel::from_shared(url)
+        .expect("url")
+        .connect_lazy();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(health(channel.clone()).await.expect("health"), ServingStatus::NotServing as i32);
+    assert_eq!(
+        health(channel.clone()).await.expect("health"),
+        ServingStatus::NotServing as i32
+    );
     db_up.store(true, Ordering::SeqCst);
     let mut serving = false;
     for _ in 0..40 {
@@ -147,24 +179,40 @@ async fn serving_only_once_dependencies_answer() {
 #[tokio::test]
 async fn shutdown_reports_not_serving_then_drains() {
     let (signer, keys, mesh) = keys();
-    let mut server = Server::new(SPEC, PermissionTable::new(&table()), &config(300), keys, mesh).expect("server");
+    let mut server = Server::new(
+        SPEC,
+        PermissionTable::new(&table()),
+        &config(300),
+        keys,
+        mesh,
+    )
+    .expect("server");
     server.add_service(ClientServiceServer::new(Slow));
     let (grpc, admin) = bind_ephemeral().await.expect("bind");
     let url = format!("http://{}", grpc.local_addr().expect("addr"));
     let (trigger, shutdown) = crm_kit::shutdown::channel();
     let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
-    let channel = tonic::transport::Channel::from_shared(url).expect("url").connect_lazy();
+    let channel = tonic::transport::Channel::from_shared(url)
+        .expect("url")
+        .connect_lazy();
     crm_testkit_wait(channel.clone()).await;
 
     let org = Uuid::now_v7();
     let token = signer
-        .sign(&AccessClaims::new(Uuid::now_v7(), Some(org), Some(crm_kit::Role::Viewer), now()))
+        .sign(&AccessClaims::new(
+            Uuid::now_v7(),
+            Some(org),
+            Some(crm_kit::Role::Viewer),
+            now(),
+        ))
         .expect("sign");
     let mut request = Request::new(pb::GetClientRequest::default());
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().expect("header"));
-    let mut client = crm_proto::clients::v1::client_service_client::ClientServiceClient::new(channel.clone());
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    let mut client =
+        crm_proto::clients::v1::client_service_client::ClientServiceClient::new(channel.clone());
     let in_flight = tokio::spawn(async move { client.get_client(request).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
     trigger.fire();
@@ -173,8 +221,14 @@ async fn shutdown_reports_not_serving_then_drains() {
         health(channel.clone()).await.expect("health during drain"),
         ServingStatus::NotServing as i32
     );
-    let answer = in_flight.await.expect("join").expect("the call in flight completes");
-    assert_eq!(answer.into_inner().client.map(|c| c.id), Some(org.to_string()));
+    let answer = in_flight
+        .await
+        .expect("join")
+        .expect("the call in flight completes");
+    assert_eq!(
+        answer.into_inner().client.map(|c| c.id),
+        Some(org.to_string())
+    );
     tokio::time::timeout(Duration::from_secs(5), task)
         .await
         .expect("stops")

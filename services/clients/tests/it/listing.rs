@@ -131,7 +131,7 @@ async fn filters_narrow_the_list() {
                 ..Default::default()
             })
             .await,
-            [archived.id.clone()]
+            vec![archived.id.clone()]
         );
         assert_eq!(
             ids(pb::ListClientsRequest {
@@ -139,7 +139,7 @@ async fn filters_narrow_the_list() {
                 ..Default::default()
             })
             .await,
-            [a.id.clone()]
+            vec![a.id.clone()]
         );
         assert_eq!(
             ids(pb::ListClientsRequest {
@@ -147,7 +147,7 @@ async fn filters_narrow_the_list() {
                 ..Default::default()
             })
             .await,
-            [a.id.clone()]
+            vec![a.id.clone()]
         );
         assert_eq!(
             ids(pb::ListClientsRequest {
@@ -155,7 +155,7 @@ async fn filters_narrow_the_list() {
                 ..Default::default()
             })
             .await,
-            [a.id.clone()]
+            vec![a.id.clone()]
         );
         // "_" is a literal in tags, not a LIKE wildcard.
         assert_eq!(
@@ -164,7 +164,7 @@ async fn filters_narrow_the_list() {
                 ..Default::default()
             })
             .await,
-            [a.id.clone()]
+            vec![a.id.clone()]
         );
         assert_eq!(
             ids(pb::ListClientsRequest {
@@ -172,7 +172,7 @@ async fn filters_narrow_the_list() {
                 ..Default::default()
             })
             .await,
-            [b.id.clone()]
+            vec![b.id.clone()]
         );
         assert_eq!(
             ids(pb::ListClientsRequest {
@@ -180,7 +180,7 @@ async fn filters_narrow_the_list() {
                 ..Default::default()
             })
             .await,
-            [b.id.clone()]
+            vec![b.id.clone()]
         );
         let future = prost_types::Timestamp {
             seconds: chrono::Utc::now().timestamp() + 3600,
