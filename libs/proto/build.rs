@@ -13,12 +13,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", file.display());
     }
 
-    let fds = protox::compile(&files, [&root])?;
+    let mut compiler = protox::Compiler::new([&root])?;
+    compiler.include_imports(true);
+    compiler.open_files(&files)?;
+    // Encoded by protox itself: re-encoding through prost_types would drop the
+    // google.api.http options (extensions), which the JSON edge and clients read.
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out.join("crm_descriptor.bin"),
-        prost::Message::encode_to_vec(&fds),
+        compiler.encode_file_descriptor_set(),
     )?;
+    let fds = compiler.file_descriptor_set();
 
     tonic_prost_build::configure()
         .build_client(true)

@@ -246,7 +246,12 @@ impl Server {
             .timeout(Duration::from_secs(config.limits.default_timeout_secs))
             .layer(stack)
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(grpc), signal)
+            .serve_with_incoming_shutdown(
+                // Without TCP_NODELAY small responses wait for the peer's delayed ACK
+                // (about 40 ms); tonic sets it only on listeners it binds itself.
+                tonic::transport::server::TcpIncoming::from(grpc).with_nodelay(Some(true)),
+                signal,
+            )
             .await;
         watcher.abort();
         match admin_task.await {

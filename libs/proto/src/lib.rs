@@ -54,3 +54,36 @@ pub mod google {
         include!(concat!(env!("OUT_DIR"), "/google.api.rs"));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use prost_reflect::{DescriptorPool, Value};
+
+    /// Every RPC keeps its google.api.http rule in the encoded descriptor set, which the
+    /// JSON edge and the e2e mock mode read.
+    #[test]
+    fn http_rules_survive_encoding() {
+        let pool = DescriptorPool::decode(super::FILE_DESCRIPTOR_SET).expect("descriptor set");
+        let http = pool
+            .get_extension_by_name("google.api.http")
+            .expect("http extension");
+        let mut methods = 0;
+        for service in pool
+            .services()
+            .filter(|s| s.full_name().starts_with("crm."))
+        {
+            for method in service.methods() {
+                let options = method.options();
+                assert!(
+                    options.has_extension(&http),
+                    "{} has no http rule",
+                    method.full_name()
+                );
+                let rule = options.get_extension(&http);
+                assert!(matches!(rule.as_ref(), Value::Message(_)));
+                methods += 1;
+            }
+        }
+        assert!(methods >= 30, "{methods}");
+    }
+}

@@ -1,0 +1,109 @@
+//! Where the live services listen, from the environment.
+
+/// Default gRPC URL of the users service.
+pub const DEFAULT_USERS_URL: &str = "http://127.0.0.1:50067";
+/// Default gRPC URL of the organisations service.
+pub const DEFAULT_ORGANISATIONS_URL: &str = "http://127.0.0.1:50062";
+/// Default gRPC URL of the clients service.
+pub const DEFAULT_CLIENTS_URL: &str = "http://127.0.0.1:50052";
+
+/// The admin HTTP port of a service is its gRPC port plus this.
+pub const ADMIN_PORT_OFFSET: u16 = 1000;
+
+/// gRPC URLs of the services the live suite talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The users service (`CRM_E2E_USERS_URL`).
+    pub users: String,
+    /// The organisations service (`CRM_E2E_ORGANISATIONS_URL`).
+    pub organisations: String,
+    /// The clients service (`CRM_E2E_CLIENTS_URL`).
+    pub clients: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Self {
+            users: DEFAULT_USERS_URL.to_owned(),
+            organisations: DEFAULT_ORGANISATIONS_URL.to_owned(),
+            clients: DEFAULT_CLIENTS_URL.to_owned(),
+        }
+    }
+}
+
+impl Endpoints {
+    /// Reads `CRM_E2E_USERS_URL`, `CRM_E2E_ORGANISATIONS_URL` and `CRM_E2E_CLIENTS_URL`;
+    /// an unset or empty variable keeps the local default.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Endpoints::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let pick = |name: &str, default: &str| {
+            lookup(name)
+                .map(|v| v.trim().trim_end_matches('/').to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        Self {
+            users: pick("CRM_E2E_USERS_URL", DEFAULT_USERS_URL),
+            organisations: pick("CRM_E2E_ORGANISATIONS_URL", DEFAULT_ORGANISATIONS_URL),
+            clients: pick("CRM_E2E_CLIENTS_URL", DEFAULT_CLIENTS_URL),
+        }
+    }
+
+    /// Returns the three services as (name, gRPC URL) pairs.
+    pub fn all(&self) -> [(&'static str, &str); 3] {
+        [
+            ("users", self.users.as_str()),
+            ("organisations", self.organisations.as_str()),
+            ("clients", self.clients.as_str()),
+        ]
+    }
+}
+
+/// Returns the `host:port` of the admin HTTP port of the service at `grpc_url` (its port
+/// plus [`ADMIN_PORT_OFFSET`]).
+pub fn admin_authority(grpc_url: &str) -> anyhow::Result<String> {
+    let uri: tonic::codegen::http::Uri = grpc_url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("bad URL {grpc_url:?}: {e}"))?;
+    let host = uri
+        .host()
+        .ok_or_else(|| anyhow::anyhow!("no host in {grpc_url:?}"))?;
+    let port = uri
+        .port_u16()
+        .ok_or_else(|| anyhow::anyhow!("no port in {grpc_url:?}"))?;
+    let admin = port
+        .checked_add(ADMIN_PORT_OFFSET)
+        .ok_or_else(|| anyhow::anyhow!("port {port} has no admin port"))?;
+    Ok(format!("{host}:{admin}"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_unset_or_empty() {
+        let e = Endpoints::from_lookup(|name| match name {
+            "CRM_E2E_CLIENTS_URL" => Some("http://10.0.0.1:6000/".into()),
+            "CRM_E2E_USERS_URL" => Some("  ".into()),
+            _ => None,
+        });
+        assert_eq!(e.clients, "http://10.0.0.1:6000");
+        assert_eq!(e.users, DEFAULT_USERS_URL);
+        assert_eq!(e.organisations, DEFAULT_ORGANISATIONS_URL);
+    }
+
+    #[test]
+    fn admin_port_is_grpc_port_plus_1000() {
+        assert_eq!(
+            admin_authority("http://127.0.0.1:50052").unwrap(),
+            "127.0.0.1:51052"
+        );
+        assert!(admin_authority("http://127.0.0.1").is_err());
+    }
+}

@@ -1,0 +1,164 @@
+//! The `crm-e2e` command: the mock and live suites, the load generator, and the bench
+//! server the load generator is compared against.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use crm_e2e::bench_server::{BenchKeys, BenchServer, Mode};
+use crm_e2e::load::{LoadConfig, parse_duration};
+use crm_e2e::{Endpoints, live, mock};
+
+/// End-to-end suites and a gRPC load generator for the CRM services.
+#[derive(Debug, Parser)]
+#[command(name = "crm-e2e", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Checks descriptors and generated clients; needs no server.
+    Mock,
+    /// Runs business flows against the services named by CRM_E2E_USERS_URL,
+    /// CRM_E2E_ORGANISATIONS_URL and CRM_E2E_CLIENTS_URL.
+    Live,
+    /// Sends one unary request over and over (ghz-style) and reports throughput,
+    /// latency percentiles and codes.
+    Load(LoadArgs),
+    /// Signs up a fresh user and creates a client (at the CRM_E2E_* URLs); prints
+    /// "TOKEN <jwt>" and "CLIENT_ID <id>" for load runs against the real services.
+    Seed,
+    /// Serves GetClient with a fixed record, bare tonic or through the kit (a benchmark
+    /// fixture); prints "TOKEN <jwt>" first.
+    BenchServer(BenchServerArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LoadArgs {
+    /// gRPC URL of the server.
+    #[arg(long, default_value = "http://127.0.0.1:50052")]
+    target: String,
+    /// Method: /package.Service/Method.
+    #[arg(long, default_value = "/crm.clients.v1.ClientService/GetClient")]
+    method: String,
+    /// The request as proto3 JSON.
+    #[arg(long, short = 'd', default_value = "{}")]
+    data: String,
+    /// Bearer token; none when empty.
+    #[arg(long, default_value = "", env = "CRM_E2E_TOKEN")]
+    token: String,
+    /// Calls in flight at once.
+    #[arg(long, short = 'c', default_value_t = 64)]
+    concurrency: usize,
+    /// HTTP/2 connections to spread the calls over.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// How long to record (10s, 500ms, 1m).
+    #[arg(long, short = 'z', default_value = "10s", value_parser = parse_duration)]
+    duration: std::time::Duration,
+    /// How long to send before recording.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    warmup: std::time::Duration,
+    /// Deadline of each call.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    timeout: std::time::Duration,
+    /// A server process whose CPU time and memory to report.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Prints one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchServerArgs {
+    /// bare: plain tonic; kit: crm_kit::Server like the real services.
+    #[arg(long, value_enum)]
+    mode: Mode,
+    /// Address to serve gRPC on.
+    #[arg(long, default_value = "127.0.0.1:50152")]
+    listen: SocketAddr,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Mock => Ok(suite(mock::scenarios()).await),
+        Command::Live => {
+            let live = live::Live::new(Endpoints::from_env())?;
+            Ok(suite(live::scenarios(&live)).await)
+        }
+        Command::Seed => {
+            let seed = live::seed(Endpoints::from_env()).await?;
+            let mut out = std::io::stdout();
+            writeln!(out, "TOKEN {}", seed.token)?;
+            writeln!(out, "ORGANISATION_ID {}", seed.organisation_id)?;
+            writeln!(out, "CLIENT_ID {}", seed.client_id)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Load(args) => load(args).await,
+        Command::BenchServer(args) => bench_server(args).await,
+    }
+}
+
+async fn suite(runner: crm_e2e::Runner) -> ExitCode {
+    let mut out = std::io::stdout();
+    let summary = runner.run(&mut out).await;
+    if summary.exit_code() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
+    let config = LoadConfig {
+        token: Some(args.token).filter(|t| !t.trim().is_empty()),
+        concurrency: args.concurrency,
+        connections: args.connections,
+        duration: args.duration,
+        warmup: args.warmup,
+        timeout: args.timeout,
+        server_pid: args.server_pid,
+        ..LoadConfig::new(args.target, args.method, args.data)
+    };
+    let report = crm_e2e::load::run(&config).await?;
+    let text = if args.json {
+        report.to_json() + "\n"
+    } else {
+        report.to_text()
+    };
+    let mut out = std::io::stdout();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bench_server(args: BenchServerArgs) -> anyhow::Result<ExitCode> {
+    let keys = BenchKeys::new()?;
+    let mut out = std::io::stdout();
+    writeln!(out, "TOKEN {}", keys.token)?;
+    out.flush()?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    // The kit mode reads its configuration and logs like a real service does.
+    let (config, _telemetry) = match args.mode {
+        Mode::Kit => {
+            let config = crm_kit::KitConfig::load()?;
+            let telemetry = crm_kit::telemetry::init(crm_clients::SPEC.name, &config.log);
+            (config, Some(telemetry))
+        }
+        Mode::Bare => (crm_kit::KitConfig::default(), None),
+    };
+    let server = BenchServer::start(args.mode, listener, &keys, &config).await?;
+    writeln!(out, "LISTEN {}", server.addr)?;
+    if let Some(admin) = server.admin_addr {
+        writeln!(out, "ADMIN {admin}")?;
+    }
+    out.flush()?;
+    server.run_until(crm_kit::shutdown::signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
