@@ -1,0 +1,16 @@
+//! Migrations of the users database.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_users;
+
+/// Applies the users service's migrations in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_create_users::Migration)]
+    }
+}
