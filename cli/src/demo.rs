@@ -55,27 +55,35 @@ pub async fn ensure(config: &KitConfig, signer: &TokenSigner) -> anyhow::Result<
         .await;
     let tokens = match signed_up {
         Ok(r) => r.into_inner().tokens,
-        Err(status) if status.code() == tonic::Code::AlreadyExists => client
-            .login(LoginRequest {
-                email: DEMO_EMAIL.into(),
-                password: DEMO_PASSWORD.into(),
-                totp_code: String::new(),
-                organisation_id: String::new(),
-            })
-            .await
-            .context("cannot log the demo user in")?
-            .into_inner()
-            .tokens,
+        Err(status) if status.code() == tonic::Code::AlreadyExists => {
+            client
+                .login(LoginRequest {
+                    email: DEMO_EMAIL.into(),
+                    password: DEMO_PASSWORD.into(),
+                    totp_code: String::new(),
+                    organisation_id: String::new(),
+                })
+                .await
+                .context("cannot log the demo user in")?
+                .into_inner()
+                .tokens
+        }
         Err(status) => return Err(status).context("cannot sign the demo user up"),
     }
     .context("no tokens in the answer")?;
-    let keys = crm_kit::auth::KeySet::new(vec![(signer.kid().to_owned(), signer.public_key())], None);
+    let keys =
+        crm_kit::auth::KeySet::new(vec![(signer.kid().to_owned(), signer.public_key())], None);
     let claims = keys
         .verify(&tokens.access_token)
         .await
         .map_err(|e| anyhow::anyhow!("the users service answered a token we cannot verify: {e}"))?;
     let user_id = Uuid::parse_str(&claims.sub)?;
-    let organisation_id = Uuid::parse_str(claims.org.as_deref().context("the demo token has no organisation")?)?;
+    let organisation_id = Uuid::parse_str(
+        claims
+            .org
+            .as_deref()
+            .context("the demo token has no organisation")?,
+    )?;
     let now = chrono_now();
     let mut dev = AccessClaims::new(user_id, Some(organisation_id), Some(Role::Owner), now);
     dev.exp = now + DEV_TOKEN_HOURS * 3600;
@@ -100,7 +108,10 @@ fn chrono_now() -> i64 {
 #[allow(clippy::print_stdout)]
 pub fn print(config: &KitConfig, demo: &Demo) {
     println!();
-    println!("CRM platform is up (data in {}).", config.data_dir.display());
+    println!(
+        "CRM platform is up (data in {}).",
+        config.data_dir.display()
+    );
     for name in crate::services::ALL {
         println!(
             "  {name:<14} grpc {}  admin http://{}",
@@ -114,7 +125,9 @@ pub fn print(config: &KitConfig, demo: &Demo) {
     println!("Access token (valid {DEV_TOKEN_HOURS} h; `crm token` mints another):");
     println!("{}", demo.token);
     println!();
-    println!("Try: grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" localhost:50052 crm.clients.v1.ClientService/ListClients");
+    println!(
+        "Try: grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" localhost:50052 crm.clients.v1.ClientService/ListClients"
+    );
     println!("Stop with Ctrl-C.");
     println!();
 }

@@ -47,7 +47,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Up { dump_config } => up::run(dump_config).await,
-        Command::Serve { service, dump_config } => services::serve(&service, dump_config).await,
+        Command::Serve {
+            service,
+            dump_config,
+        } => services::serve(&service, dump_config).await,
         Command::Migrate { services } => services::migrate(&services).await,
         Command::Token(args) => token::run(args),
     }

@@ -62,7 +62,9 @@ pub async fn serve(name: &str, dump_config: bool) -> anyhow::Result<()> {
     let (grpc, admin) = crm_kit::server::bind(&config, name)
         .await
         .with_context(|| format!("cannot bind the ports of {name}"))?;
-    server.serve(grpc, admin, crm_kit::shutdown::signal()).await?;
+    server
+        .serve(grpc, admin, crm_kit::shutdown::signal())
+        .await?;
     Ok(())
 }
 

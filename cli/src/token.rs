@@ -41,9 +41,12 @@ pub fn run(args: TokenArgs) -> anyhow::Result<()> {
         (Some(o), Some(u)) => (o, u),
         (o, u) => {
             let path = demo_file(&config);
-            let demo: Demo = serde_json::from_slice(
-                &std::fs::read(&path).with_context(|| format!("no --org/--user and no {} (run `crm up` once)", path.display()))?,
-            )?;
+            let demo: Demo = serde_json::from_slice(&std::fs::read(&path).with_context(|| {
+                format!(
+                    "no --org/--user and no {} (run `crm up` once)",
+                    path.display()
+                )
+            })?)?;
             (o.unwrap_or(demo.organisation_id), u.unwrap_or(demo.user_id))
         }
     };
@@ -52,7 +55,8 @@ pub fn run(args: TokenArgs) -> anyhow::Result<()> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let mut claims = AccessClaims::new(user, Some(org), Some(role), now).with_commercial(args.commercial);
+    let mut claims =
+        AccessClaims::new(user, Some(org), Some(role), now).with_commercial(args.commercial);
     claims.exp = now + args.ttl_minutes * 60;
     #[allow(clippy::print_stdout)]
     {

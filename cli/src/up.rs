@@ -31,19 +31,24 @@ pub async fn run(dump_config: bool) -> anyhow::Result<()> {
     let _telemetry = crm_kit::telemetry::init("crm", &config.log);
 
     let signer = signing_key(&config)?;
-    let keys = Arc::new(KeySet::new(vec![(signer.kid().to_owned(), signer.public_key())], None));
+    let keys = Arc::new(KeySet::new(
+        vec![(signer.kid().to_owned(), signer.public_key())],
+        None,
+    ));
     let (trigger, shutdown) = channel();
     let mut tasks = Vec::new();
     for name in ALL {
         let deps = deps_for(name, &config, Some(keys.clone()), MigrationPolicy::Apply).await?;
         let server = build(name, deps, Some(&signer)).await?;
-        let (grpc, admin) = crm_kit::server::bind(&config, name).await.with_context(|| {
-            format!(
-                "cannot bind the ports of {name} ({} and {}): is another crm running?",
-                config.grpc_addr(name),
-                config.admin_addr(name)
-            )
-        })?;
+        let (grpc, admin) = crm_kit::server::bind(&config, name)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot bind the ports of {name} ({} and {}): is another crm running?",
+                    config.grpc_addr(name),
+                    config.admin_addr(name)
+                )
+            })?;
         let wait = shutdown.clone().wait();
         tasks.push((*name, tokio::spawn(server.serve(grpc, admin, wait))));
     }
@@ -51,7 +56,9 @@ pub async fn run(dump_config: bool) -> anyhow::Result<()> {
     let demo = crate::demo::ensure(&config, &signer).await;
     match demo {
         Ok(demo) => crate::demo::print(&config, &demo),
-        Err(error) => tracing::error!(error = %format!("{error:#}"), "cannot set up the demo organisation"),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "cannot set up the demo organisation")
+        }
     }
 
     let failed = async {
