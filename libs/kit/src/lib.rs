@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod client;
 pub mod config;
+pub mod convert;
 pub mod error;
 pub mod layers;
 pub mod metrics;

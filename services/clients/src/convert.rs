@@ -1,84 +1,19 @@
 //! Conversions between the protobuf messages and the domain, with field-by-field checks
 //! of what protobuf cannot express (enums in range, ids, dates, masks).
 
-use chrono::{DateTime, NaiveDate, Utc};
 use crm_proto::clients::v1 as pb;
 use crm_proto::common::v1 as common;
-use uuid::Uuid;
 
 use crate::domain::{Address, Civility, Client, ClientData, Kind, Status};
 
-/// Field violations: (path, description).
-pub type Violations = Vec<(String, String)>;
-
-/// Returns the UUID in `text`, recording a violation at `field` when it is not one.
-pub fn uuid_field(text: &str, field: &str, v: &mut Violations) -> Option<Uuid> {
-    match Uuid::parse_str(text) {
-        Ok(id) => Some(id),
-        Err(_) => {
-            v.push((field.to_owned(), "must be a UUID".into()));
-            None
-        }
-    }
-}
-
-/// Returns the UUID in `text`, `None` when empty, recording a violation when malformed.
-pub fn optional_uuid(text: &str, field: &str, v: &mut Violations) -> Option<Uuid> {
-    if text.is_empty() {
-        None
-    } else {
-        uuid_field(text, field, v)
-    }
-}
+pub use crm_kit::convert::{
+    Violations, date_from_proto, date_to_proto, from_timestamp, optional_uuid, timestamp,
+    uuid_field,
+};
 
 fn optional_text(text: &str) -> Option<String> {
     let t = text.trim();
     (!t.is_empty()).then(|| t.to_owned())
-}
-
-/// Returns the date of a `crm.common.v1.Date`, recording a violation when invalid.
-pub fn date_from_proto(d: &common::Date, field: &str, v: &mut Violations) -> Option<NaiveDate> {
-    let date = u32::try_from(d.month)
-        .ok()
-        .zip(u32::try_from(d.day).ok())
-        .and_then(|(m, day)| NaiveDate::from_ymd_opt(d.year, m, day));
-    if date.is_none() {
-        v.push((field.to_owned(), "is not a valid date".into()));
-    }
-    date
-}
-
-/// Returns the `crm.common.v1.Date` of a date.
-pub fn date_to_proto(d: NaiveDate) -> common::Date {
-    use chrono::Datelike as _;
-    common::Date {
-        year: d.year(),
-        month: d.month() as i32,
-        day: d.day() as i32,
-    }
-}
-
-/// Returns the timestamp of an instant.
-pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
-}
-
-/// Returns the instant of a timestamp, recording a violation when out of range.
-pub fn from_timestamp(
-    t: &prost_types::Timestamp,
-    field: &str,
-    v: &mut Violations,
-) -> Option<DateTime<Utc>> {
-    let out = u32::try_from(t.nanos)
-        .ok()
-        .and_then(|n| DateTime::from_timestamp(t.seconds, n));
-    if out.is_none() {
-        v.push((field.to_owned(), "is not a valid timestamp".into()));
-    }
-    out
 }
 
 fn address_from_proto(a: &common::Address) -> Address {

@@ -2,6 +2,7 @@
 //! the domain and the store, encode.
 
 use chrono::Utc;
+use crm_kit::convert::required_id;
 use crm_kit::{RequestContext, Role};
 use crm_proto::clients::v1 as pb;
 use crm_proto::clients::v1::client_service_server::ClientService;
@@ -108,12 +109,7 @@ impl ClientService for ClientsApi {
     ) -> Result<Response<pb::GetClientResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let tenant = ctx.tenant()?;
-        let mut v = Violations::new();
-        let id = uuid_field(&request.get_ref().client_id, "client_id", &mut v);
-        invalid(v)?;
-        let Some(id) = id else {
-            return Err(Status::invalid_argument("client_id"));
-        };
+        let id = required_id(&request.get_ref().client_id, "client_id")?;
         let client = self.repo.get(tenant, id, visibility(ctx)).await?;
         Ok(Response::new(pb::GetClientResponse {
             client: Some(client_to_proto(&client)),
@@ -269,12 +265,7 @@ impl ClientService for ClientsApi {
     ) -> Result<Response<pb::ArchiveClientResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let tenant = ctx.tenant()?;
-        let mut v = Violations::new();
-        let id = uuid_field(&request.get_ref().client_id, "client_id", &mut v);
-        invalid(v)?;
-        let Some(id) = id else {
-            return Err(Status::invalid_argument("client_id"));
-        };
+        let id = required_id(&request.get_ref().client_id, "client_id")?;
         let client = self
             .repo
             .update(tenant, id, visibility(ctx), 0, |current| {
@@ -300,12 +291,7 @@ impl ClientService for ClientsApi {
     ) -> Result<Response<pb::RestoreClientResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let tenant = ctx.tenant()?;
-        let mut v = Violations::new();
-        let id = uuid_field(&request.get_ref().client_id, "client_id", &mut v);
-        invalid(v)?;
-        let Some(id) = id else {
-            return Err(Status::invalid_argument("client_id"));
-        };
+        let id = required_id(&request.get_ref().client_id, "client_id")?;
         let client = self
             .repo
             .update(tenant, id, visibility(ctx), 0, |current| {

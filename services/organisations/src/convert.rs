@@ -2,62 +2,11 @@
 //! of what protobuf cannot express (ids, enums in range, update masks).
 
 use chrono::{DateTime, Utc};
-use crm_kit::Role;
 use crm_proto::organisations::v1 as pb;
-use uuid::Uuid;
 
 use crate::domain::{Invitation, InvitationState, Membership, Organisation, OrganisationData};
 
-/// Field violations: (path, description).
-pub type Violations = Vec<(String, String)>;
-
-/// Returns the UUID in `text`, recording a violation at `field` when it is empty or
-/// malformed.
-pub fn uuid_field(text: &str, field: &str, v: &mut Violations) -> Option<Uuid> {
-    if text.trim().is_empty() {
-        v.push((field.to_owned(), "is required".into()));
-        return None;
-    }
-    match Uuid::parse_str(text.trim()) {
-        Ok(id) => Some(id),
-        Err(_) => {
-            v.push((field.to_owned(), "must be a UUID".into()));
-            None
-        }
-    }
-}
-
-/// Returns the UUID in `text`, `None` when empty, recording a violation when malformed.
-pub fn optional_uuid(text: &str, field: &str, v: &mut Violations) -> Option<Uuid> {
-    if text.trim().is_empty() {
-        None
-    } else {
-        uuid_field(text, field, v)
-    }
-}
-
-/// Returns the role of a `crm.common.v1.Role` value, recording a violation when it is
-/// unspecified or unknown.
-pub fn role_field(value: i32, field: &str, v: &mut Violations) -> Option<Role> {
-    let role = Role::from_proto(value);
-    if role.is_none() {
-        let problem = if value == 0 {
-            "is required"
-        } else {
-            "is not a known role"
-        };
-        v.push((field.to_owned(), problem.into()));
-    }
-    role
-}
-
-/// Returns the timestamp of an instant.
-pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
-}
+pub use crm_kit::convert::{Violations, optional_uuid, role_field, timestamp, uuid_field};
 
 fn optional_text(text: &str) -> Option<String> {
     let t = text.trim();
@@ -202,6 +151,7 @@ pub fn apply_mask(target: &mut pb::Organisation, incoming: &pb::Organisation, pa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crm_kit::Role;
 
     #[test]
     fn masks_copy_named_fields_only() {

@@ -1,7 +1,6 @@
 //! Conversions between the protobuf messages and the service, with field-by-field checks
 //! that report every violation of a request at once.
 
-use chrono::{DateTime, Utc};
 use crm_proto::users::v1 as pb;
 use uuid::Uuid;
 
@@ -10,6 +9,8 @@ use crate::domain::{User, UserStatus, refresh};
 use crate::error::Error;
 use crate::service::{Enrolment, IssuedTokens, LoginInput, PublicKey, SignUpInput};
 
+pub use crm_kit::convert::{optional_uuid, timestamp};
+
 /// Returns `Ok(())` when nothing was recorded, otherwise `INVALID_ARGUMENT` with all.
 pub fn invalid(v: Violations) -> Result<(), Error> {
     if v.is_empty() {
@@ -17,26 +18,6 @@ pub fn invalid(v: Violations) -> Result<(), Error> {
     } else {
         Err(Error::InvalidArgument(v))
     }
-}
-
-/// Returns the timestamp of an instant.
-pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
-}
-
-/// Returns the UUID in `text`, `None` when empty, recording a violation when malformed.
-pub fn optional_uuid(text: &str, field: &str, v: &mut Violations) -> Option<Uuid> {
-    if text.is_empty() {
-        return None;
-    }
-    let id = Uuid::parse_str(text).ok();
-    if id.is_none() {
-        v.push((field.to_owned(), "must be a UUID".into()));
-    }
-    id
 }
 
 /// Returns the proto form of a user.
