@@ -12,6 +12,7 @@
 #   kit          crm-e2e bench-server --mode kit: the same handler through crm_kit::Server
 #   up-sqlite    GetClient through `crm up` (every service in one process, SQLite)
 #   up-postgres  GetClient through `crm up` with CRM_DATABASE_URL (PostgreSQL)
+#   idle         resident memory of crm-clients alone, idle, on SQLite
 #
 # Settings (environment):
 #   CASES="bare kit up-sqlite up-postgres"  DURATION=10s  WARMUP=2s
@@ -27,7 +28,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-CASES=${CASES:-"bare kit up-sqlite up-postgres"}
+CASES=${CASES:-"bare kit up-sqlite up-postgres idle"}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONCURRENCY=${CONCURRENCY:-64}
@@ -207,9 +208,29 @@ crm_up() {
   stop_server
 }
 
+# Idle resident memory of one service on its own (crm-clients, SQLite), after it has
+# reported ready and settled for two seconds.
+IDLE_ROWS=()
+idle_service() {
+  local out="$OUT_DIR/idle-clients.log" rss hwm
+  for port in 50052 51052; do
+    port_busy "$port" && die "port $port is in use: stop the running crm first"
+  done
+  mkdir -p "$OUT_DIR/idle-data"
+  env -u CRM_DATABASE_URL CRM_DATA_DIR="$OUT_DIR/idle-data" \
+    taskset -c "$SERVER_CPU" "$BIN_DIR/crm-clients" >"$out" 2>&1 &
+  SERVER_PID=$!
+  wait_ready 51052
+  sleep 2
+  rss=$(mem_kib "$SERVER_PID" VmRSS); hwm=$(mem_kib "$SERVER_PID" VmHWM)
+  IDLE_ROWS+=("$(awk -v r="$rss" -v h="$hwm" 'BEGIN { printf "| crm-clients alone, idle (SQLite) | %.1f | %.1f |", r/1024, h/1024 }')")
+  log "   idle crm-clients: VmRSS $rss kB"
+  stop_server
+}
+
 if [[ "$SKIP_BUILD" != 1 ]]; then
-  log "== building (release): cargo build --release -p crm -p crm-e2e"
-  cargo build --release -p crm -p crm-e2e
+  log "== building (release): cargo build --release -p crm -p crm-e2e -p crm-clients"
+  cargo build --release -p crm -p crm-e2e -p crm-clients
 fi
 [[ -x "$BIN_DIR/crm-e2e" ]] || die "no $BIN_DIR/crm-e2e"
 [[ "$(nproc)" -ge 2 ]] || log "bench: fewer than 2 cores: server and load share a core"
@@ -220,7 +241,8 @@ for case in $CASES; do
     kit) bench_server kit "$KIT_PORT" ;;
     up-sqlite) crm_up up-sqlite "" ;;
     up-postgres) crm_up up-postgres "$PG_URL" ;;
-    *) die "unknown case $case (bare, kit, up-sqlite, up-postgres)" ;;
+    idle) idle_service ;;
+    *) die "unknown case $case (bare, kit, up-sqlite, up-postgres, idle)" ;;
   esac
 done
 
@@ -232,6 +254,12 @@ done
   echo "| case | req/s | p50 ms | p90 ms | p99 ms | max ms | non-OK | server CPU µs/req | postgres CPU µs/req | load CPU µs/req | RSS idle MiB | RSS after MiB | RSS peak MiB |"
   echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
+  if [[ ${#IDLE_ROWS[@]} -gt 0 ]]; then
+    echo
+    echo "| idle process | RSS MiB | RSS peak MiB |"
+    echo "|---|---:|---:|"
+    printf '%s\n' "${IDLE_ROWS[@]}"
+  fi
   echo
   echo "Reports and logs: $OUT_DIR"
 } | tee "$OUT_DIR/results.md"

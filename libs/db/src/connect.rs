@@ -48,7 +48,9 @@ pub async fn connect_for_service(
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             let database = format!("crm_{service}");
             ensure_postgres_database(url, &database).await?;
-            open(&with_database(url, &database), 16).await
+            // Enough connections that concurrent calls do not queue for one; PostgreSQL's
+            // default limit (100) leaves room for a few services per server.
+            open(&with_database(url, &database), 32).await
         }
         Some(url) if url.starts_with("sqlite:") => open(url, 4).await,
         Some(url) => Err(DbError::UnsupportedUrl(url.to_owned())),
@@ -71,7 +73,12 @@ pub async fn open(url: &str, max_connections: u32) -> Result<DatabaseConnection,
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // sqlx would otherwise ping the server before lending each connection: one more
+        // round trip per query. A broken connection still fails its query and is
+        // replaced, and idle ones are recycled by the pool's idle timeout.
+        .test_before_acquire(false)
+        .idle_timeout(Duration::from_secs(300));
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers proceed while one writer commits; the busy timeout makes

@@ -11,20 +11,51 @@ use tracing::Instrument as _;
 /// Header carrying the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// Returns 16 random bytes, or a clock-based fallback should the OS source fail.
-fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut buf = [0u8; N];
+thread_local! {
+    // Trace and request ids need to be unpredictable enough not to collide, not to be
+    // secret: a per-thread SplitMix64 seeded once from the OS saves a system call per id.
+    static RNG: std::cell::Cell<u64> = std::cell::Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let mut buf = [0u8; 8];
     if getrandom::fill(&mut buf).is_err() {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(1)
-            .to_le_bytes();
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = nanos[i % nanos.len()] ^ (i as u8);
-        }
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        buf = nanos.to_le_bytes();
+    }
+    u64::from_le_bytes(buf)
+}
+
+/// Returns the next value of the thread's SplitMix64 generator.
+fn next_u64() -> u64 {
+    RNG.with(|state| {
+        let mut z = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        state.set(z);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    })
+}
+
+/// Returns N random bytes from the thread's generator.
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    for chunk in buf.chunks_mut(8) {
+        let word = next_u64().to_le_bytes();
+        chunk.copy_from_slice(&word[..chunk.len()]);
     }
     buf
+}
+
+/// Returns a new random (version 4) UUID as a header value.
+fn new_request_id() -> HeaderValue {
+    let id = uuid::Builder::from_random_bytes(random_bytes::<16>()).into_uuid();
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let text = id.hyphenated().encode_lower(&mut text);
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -97,8 +128,7 @@ where
         let request_id = match headers.get(REQUEST_ID_HEADER) {
             Some(v) if !v.is_empty() && v.len() <= 128 => v.clone(),
             _ => {
-                let id = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                    .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+                let id = new_request_id();
                 headers.insert(REQUEST_ID_HEADER, id.clone());
                 id
             }
@@ -118,11 +148,13 @@ where
                 tp
             });
         let trace_id = trace_id_of(&traceparent).unwrap_or_default();
+        // Plain &str fields: the JSON formatter writes them directly, where Display
+        // fields would go through the formatting machinery on every call.
         let span = tracing::info_span!(
             "rpc",
-            rpc = %req.uri().path(),
-            trace_id = %trace_id,
-            request_id = %request_id.to_str().unwrap_or_default(),
+            rpc = req.uri().path(),
+            trace_id = trace_id,
+            request_id = request_id.to_str().unwrap_or_default(),
         );
         crate::telemetry::link_remote_parent(&span, req.headers());
         let future = self.inner.call(req);
@@ -158,6 +190,16 @@ fn rewrite_oversize<B>(response: &mut Response<B>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_ids_differ_and_are_well_formed() {
+        let a = new_traceparent();
+        let b = new_traceparent();
+        assert_ne!(a, b);
+        let id = new_request_id();
+        let parsed = uuid::Uuid::parse_str(id.to_str().expect("ascii")).expect("uuid");
+        assert_eq!(parsed.get_version_num(), 4);
+    }
 
     #[test]
     fn traceparents_are_checked() {
