@@ -1,5 +1,8 @@
 //! The crm-clients binary: one clients service process.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     crm_kit::bootstrap::run_service::<crm_clients::Migrator, _, _>(

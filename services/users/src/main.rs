@@ -1,5 +1,8 @@
 //! The crm-users binary: one users service process.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     crm_kit::bootstrap::run_service::<crm_users::Migrator, _, _>(
