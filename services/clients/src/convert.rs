@@ -140,7 +140,12 @@ pub fn data_from_proto(
 
 /// Returns the proto form of a client.
 pub fn client_to_proto(c: &Client) -> pb::Client {
-    let d = &c.data;
+    client_into_proto(c.clone())
+}
+
+/// Returns the proto form of a client, moving its fields rather than copying them.
+pub fn client_into_proto(c: Client) -> pb::Client {
+    let d = c.data;
     pb::Client {
         id: c.id.to_string(),
         kind: match d.kind {
@@ -148,21 +153,21 @@ pub fn client_to_proto(c: &Client) -> pb::Client {
             Kind::Company => pb::ClientKind::Company,
         } as i32,
         civility: civility_to_proto(d.civility) as i32,
-        first_name: d.first_name.clone(),
-        last_name: d.last_name.clone(),
-        company_name: d.company_name.clone(),
-        siren: d.siren.clone().unwrap_or_default(),
-        siret: d.siret.clone().unwrap_or_default(),
-        email: d.email.clone().unwrap_or_default(),
-        phone: d.phone.clone().unwrap_or_default(),
+        first_name: d.first_name,
+        last_name: d.last_name,
+        company_name: d.company_name,
+        siren: d.siren.unwrap_or_default(),
+        siret: d.siret.unwrap_or_default(),
+        email: d.email.unwrap_or_default(),
+        phone: d.phone.unwrap_or_default(),
         birth_date: d.birth_date.map(date_to_proto),
         postal_address: d.postal_address.as_ref().map(address_to_proto),
         billing_address: d.billing_address.as_ref().map(address_to_proto),
         status: status_to_proto(d.status) as i32,
         commercial_id: d.commercial_id.map(|c| c.to_string()).unwrap_or_default(),
-        tags: d.tags.clone(),
-        source: d.source.clone(),
-        custom_fields: d.custom_fields.clone().into_iter().collect(),
+        tags: d.tags,
+        source: d.source,
+        custom_fields: d.custom_fields.into_iter().collect(),
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
         version: c.version,

@@ -9,8 +9,8 @@ use crm_proto::clients::v1::client_service_server::ClientService;
 use tonic::{Request, Response, Status};
 
 use crate::convert::{
-    Violations, apply_mask, client_to_proto, data_from_proto, from_timestamp, implicit_mask,
-    optional_uuid, status_from_proto, uuid_field,
+    Violations, apply_mask, client_into_proto, client_to_proto, data_from_proto, from_timestamp,
+    implicit_mask, optional_uuid, status_from_proto, uuid_field,
 };
 use crate::domain::{self, Status as ClientStatus, Visibility};
 use crate::error::Error;
@@ -99,7 +99,7 @@ impl ClientService for ClientsApi {
         let client = self.repo.create(tenant, data, request_id).await?;
         tracing::info!(client_id = %client.id, "client created");
         Ok(Response::new(pb::CreateClientResponse {
-            client: Some(client_to_proto(&client)),
+            client: Some(client_into_proto(client)),
         }))
     }
 
@@ -112,7 +112,7 @@ impl ClientService for ClientsApi {
         let id = required_id(&request.get_ref().client_id, "client_id")?;
         let client = self.repo.get(tenant, id, visibility(ctx)).await?;
         Ok(Response::new(pb::GetClientResponse {
-            client: Some(client_to_proto(&client)),
+            client: Some(client_into_proto(client)),
         }))
     }
 
@@ -178,7 +178,7 @@ impl ClientService for ClientsApi {
             })
             .await?;
         Ok(Response::new(pb::UpdateClientResponse {
-            client: Some(client_to_proto(&updated)),
+            client: Some(client_into_proto(updated)),
         }))
     }
 
@@ -254,7 +254,7 @@ impl ClientService for ClientsApi {
             _ => String::new(),
         };
         Ok(Response::new(pb::ListClientsResponse {
-            clients: clients.iter().map(client_to_proto).collect(),
+            clients: clients.into_iter().map(client_into_proto).collect(),
             next_page_token,
         }))
     }
@@ -281,7 +281,7 @@ impl ClientService for ClientsApi {
             })
             .await?;
         Ok(Response::new(pb::ArchiveClientResponse {
-            client: Some(client_to_proto(&client)),
+            client: Some(client_into_proto(client)),
         }))
     }
 
@@ -307,7 +307,7 @@ impl ClientService for ClientsApi {
             })
             .await?;
         Ok(Response::new(pb::RestoreClientResponse {
-            client: Some(client_to_proto(&client)),
+            client: Some(client_into_proto(client)),
         }))
     }
 }
