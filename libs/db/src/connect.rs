@@ -36,23 +36,23 @@ pub enum Backend {
     Sqlite,
 }
 
-/// Returns a pool for `service`: on the PostgreSQL server of `server_url` the database
-/// `crm_<service>` (created when missing), or without a server a SQLite file
-/// `<data_dir>/<service>.db`.
+/// Returns a pool of at most `max_connections` for `service`: on the PostgreSQL server
+/// of `server_url` the database `crm_<service>` (created when missing), or without a
+/// server a SQLite file `<data_dir>/<service>.db` (at most 4 connections: SQLite has one
+/// writer, more only add lock waits).
 pub async fn connect_for_service(
     service: &str,
     server_url: Option<&str>,
     data_dir: &Path,
+    max_connections: u32,
 ) -> Result<DatabaseConnection, DbError> {
     match server_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             let database = format!("crm_{service}");
             ensure_postgres_database(url, &database).await?;
-            // Enough connections that concurrent calls do not queue for one; PostgreSQL's
-            // default limit (100) leaves room for a few services per server.
-            open(&with_database(url, &database), 32).await
+            open(&with_database(url, &database), max_connections.max(1)).await
         }
-        Some(url) if url.starts_with("sqlite:") => open(url, 4).await,
+        Some(url) if url.starts_with("sqlite:") => open(url, max_connections.clamp(1, 4)).await,
         Some(url) => Err(DbError::UnsupportedUrl(url.to_owned())),
         None => {
             std::fs::create_dir_all(data_dir).map_err(|source| DbError::DataDir {
@@ -60,7 +60,11 @@ pub async fn connect_for_service(
                 source,
             })?;
             let file = data_dir.join(format!("{service}.db"));
-            open(&format!("sqlite://{}?mode=rwc", file.display()), 4).await
+            open(
+                &format!("sqlite://{}?mode=rwc", file.display()),
+                max_connections.clamp(1, 4),
+            )
+            .await
         }
     }
 }
@@ -185,7 +189,7 @@ mod tests {
     #[tokio::test]
     async fn other_schemes_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let err = connect_for_service("clients", Some("mysql://x"), dir.path())
+        let err = connect_for_service("clients", Some("mysql://x"), dir.path(), 4)
             .await
             .expect_err("mysql");
         assert!(matches!(err, DbError::UnsupportedUrl(_)));

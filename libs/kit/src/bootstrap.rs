@@ -119,9 +119,14 @@ pub async fn deps<M: MigratorTrait>(
     keys: Option<Arc<KeySet>>,
     policy: MigrationPolicy,
 ) -> anyhow::Result<Deps> {
-    let db = crm_db::connect_for_service(service, config.database_url.as_deref(), &config.data_dir)
-        .await
-        .with_context(|| format!("cannot open the database of {service}"))?;
+    let db = crm_db::connect_for_service(
+        service,
+        config.database_url.as_deref(),
+        &config.data_dir,
+        config.database_max_connections,
+    )
+    .await
+    .with_context(|| format!("cannot open the database of {service}"))?;
     match policy {
         MigrationPolicy::Apply => crm_db::migrate::<M>(&db)
             .await

@@ -166,6 +166,9 @@ pub struct KitConfig {
     /// `crm_<service>` there. SQLite files under `data_dir` when absent.
     #[serde(serialize_with = "redact_url")]
     pub database_url: Option<String>,
+    /// Most connections each service keeps to its database (PostgreSQL; SQLite uses at
+    /// most 4). Nineteen services share one server's `max_connections`.
+    pub database_max_connections: u32,
     /// Directory for SQLite files and generated keys.
     pub data_dir: PathBuf,
     /// NATS server with JetStream; the in-process bus when absent.
@@ -189,6 +192,7 @@ impl Default for KitConfig {
             port: None,
             admin_port: None,
             database_url: None,
+            database_max_connections: 32,
             data_dir: PathBuf::from("./data"),
             nats_url: None,
             log: LogConfig::default(),
@@ -286,6 +290,9 @@ impl KitConfig {
             && key.expose().len() < 32
         {
             problems.push("auth.mesh_key must be at least 32 characters".to_owned());
+        }
+        if !(1..=1000).contains(&self.database_max_connections) {
+            problems.push("database_max_connections must be between 1 and 1000".to_owned());
         }
         if self.auth.token_cache_size == 0 {
             problems.push("auth.token_cache_size must be positive".to_owned());
