@@ -178,7 +178,7 @@ mod tests {
     #[tokio::test]
     async fn a_sqlite_file_is_created_under_the_data_dir() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = connect_for_service("clients", None, dir.path())
+        let db = connect_for_service("clients", None, dir.path(), 4)
             .await
             .expect("open");
         db.ping().await.expect("ping");
