@@ -18,6 +18,10 @@
 #   CASES="bare kit up-sqlite up-postgres"  DURATION=10s  WARMUP=2s
 #   CONCURRENCY=64  CONNECTIONS=4  SERVER_CPU=0  LOAD_CPU=1
 #   PG_URL=postgres://postgres@127.0.0.1:5432
+#   PG_CPU=<LOAD_CPU>   during up-postgres, PostgreSQL's processes are pinned to this core
+#                       (with the load generator) so the server's core runs the server
+#                       alone; their affinity is restored afterwards. PG_CPU=none leaves
+#                       PostgreSQL free on every core.
 #   BIN_DIR=target/release  SKIP_BUILD=0   (SKIP_BUILD=1 uses the binaries in BIN_DIR)
 #   BARE_PORT=50152  KIT_PORT=50153        (the bench servers' gRPC ports)
 #   OUT_DIR=<new temporary directory>       (logs, data, JSON reports, results.md)
@@ -36,6 +40,7 @@ CONNECTIONS=${CONNECTIONS:-4}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+PG_CPU=${PG_CPU:-$LOAD_CPU}
 BIN_DIR=${BIN_DIR:-target/release}
 SKIP_BUILD=${SKIP_BUILD:-0}
 BARE_PORT=${BARE_PORT:-50152}
@@ -65,7 +70,24 @@ stop_server() {
   fi
   SERVER_PID=""
 }
-trap stop_server EXIT INT TERM
+# PostgreSQL's affinity, changed for up-postgres and restored on exit.
+PG_PINNED=""
+pin_postgres() {
+  [[ "$PG_CPU" == none ]] && return 0
+  local p
+  for p in $(pgrep -x postgres || true); do taskset -p -c "$PG_CPU" "$p" >/dev/null 2>&1 || true; done
+  PG_PINNED=yes
+  log "   PostgreSQL pinned to core $PG_CPU"
+}
+unpin_postgres() {
+  [[ -z "$PG_PINNED" ]] && return 0
+  local p all
+  all="0-$(( $(nproc) - 1 ))"
+  for p in $(pgrep -x postgres || true); do taskset -p -c "$all" "$p" >/dev/null 2>&1 || true; done
+  PG_PINNED=""
+}
+cleanup() { stop_server; unpin_postgres; }
+trap cleanup EXIT INT TERM
 
 # CPU time of a process (utime + stime, fields 14 and 15 of /proc/<pid>/stat), in
 # clock ticks (USER_HZ, 100 per second). The fields are counted after the last ')' so a
@@ -240,7 +262,7 @@ for case in $CASES; do
     bare) bench_server bare "$BARE_PORT" ;;
     kit) bench_server kit "$KIT_PORT" ;;
     up-sqlite) crm_up up-sqlite "" ;;
-    up-postgres) crm_up up-postgres "$PG_URL" ;;
+    up-postgres) pin_postgres; crm_up up-postgres "$PG_URL"; unpin_postgres ;;
     idle) idle_service ;;
     *) die "unknown case $case (bare, kit, up-sqlite, up-postgres, idle)" ;;
   esac
@@ -249,7 +271,7 @@ done
 {
   echo
   echo "GetClient, concurrency $CONCURRENCY over $CONNECTIONS connections, $DURATION recorded after $WARMUP warm-up;"
-  echo "server on core $SERVER_CPU, load generator on core $LOAD_CPU ($(nproc) cores, $(uname -r))."
+  echo "server on core $SERVER_CPU, load generator on core $LOAD_CPU, PostgreSQL on core $PG_CPU during up-postgres ($(nproc) cores, $(uname -r))."
   echo
   echo "| case | req/s | p50 ms | p90 ms | p99 ms | max ms | non-OK | server CPU µs/req | postgres CPU µs/req | load CPU µs/req | RSS idle MiB | RSS after MiB | RSS peak MiB |"
   echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"

@@ -81,6 +81,23 @@ pub fn trace_id_of(traceparent: &str) -> Option<&str> {
     ok.then_some(trace)
 }
 
+/// Returns a new `traceparent` header value with a random trace id, sampled, formatted
+/// without intermediate strings.
+fn new_traceparent_value() -> HeaderValue {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = *b"00-00000000000000000000000000000000-0000000000000000-01";
+    let random = random_bytes::<24>();
+    for (i, b) in random.iter().enumerate() {
+        // Trace id: bytes 0..16 at offset 3; span id: bytes 16..24 at offset 36.
+        let at = if i < 16 { 3 + 2 * i } else { 36 + 2 * (i - 16) };
+        buf[at] = DIGITS[(b >> 4) as usize];
+        buf[at + 1] = DIGITS[(b & 0xf) as usize];
+    }
+    HeaderValue::from_bytes(&buf).unwrap_or_else(|_| {
+        HeaderValue::from_static("00-00000000000000000000000000000001-0000000000000001-01")
+    })
+}
+
 /// Returns a new `traceparent` value with a random trace id, sampled.
 pub fn new_traceparent() -> String {
     format!(
@@ -135,19 +152,19 @@ where
         };
         // A call with no usable trace context starts a trace here, and the header is
         // written back so the auth layer hands it to downstream calls.
-        let traceparent = headers
-            .get("traceparent")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| trace_id_of(v).is_some())
-            .map(str::to_owned)
-            .unwrap_or_else(|| {
-                let tp = new_traceparent();
-                if let Ok(v) = HeaderValue::from_str(&tp) {
-                    headers.insert("traceparent", v);
-                }
+        let traceparent = match headers.get("traceparent") {
+            Some(v) if v.to_str().ok().and_then(trace_id_of).is_some() => v.clone(),
+            _ => {
+                let tp = new_traceparent_value();
+                headers.insert("traceparent", tp.clone());
                 tp
-            });
-        let trace_id = trace_id_of(&traceparent).unwrap_or_default();
+            }
+        };
+        let trace_id = traceparent
+            .to_str()
+            .ok()
+            .and_then(trace_id_of)
+            .unwrap_or_default();
         // Plain &str fields: the JSON formatter writes them directly, where Display
         // fields would go through the formatting machinery on every call.
         let span = tracing::info_span!(
@@ -196,6 +213,11 @@ mod tests {
         let a = new_traceparent();
         let b = new_traceparent();
         assert_ne!(a, b);
+        let v = new_traceparent_value();
+        let text = v.to_str().expect("ascii");
+        assert_eq!(text.len(), 55);
+        assert!(trace_id_of(text).is_some(), "{text}");
+        assert!(text.ends_with("-01") && text.starts_with("00-"));
         let id = new_request_id();
         let parsed = uuid::Uuid::parse_str(id.to_str().expect("ascii")).expect("uuid");
         assert_eq!(parsed.get_version_num(), 4);
