@@ -1,0 +1,15 @@
+//! Domain events. A service writes its events into its own `outbox` table in the same
+//! transaction as the state change (so an event exists if and only if the change
+//! committed); a relay publishes the outbox in commit order to the JetStream stream
+//! `CRM_EVENTS` with CloudEvents headers, and marks rows sent only after the broker's
+//! acknowledgement. NATS being down delays events; it never loses them, and the
+//! `Nats-Msg-Id` de-duplication makes a retried publish count once.
+
+pub mod entity;
+pub mod jetstream;
+pub mod migration;
+pub mod outbox;
+pub mod relay;
+
+pub use outbox::{NewEvent, append};
+pub use relay::{Publisher, Relay};
