@@ -5,6 +5,7 @@
 //! acknowledgement. NATS being down delays events; it never loses them, and the
 //! `Nats-Msg-Id` de-duplication makes a retried publish count once.
 
+pub mod consume;
 pub mod entity;
 pub mod jetstream;
 pub mod migration;

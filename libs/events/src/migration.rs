@@ -1,8 +1,9 @@
-//! The migration creating `outbox`, for each publishing service to list in its migrator.
+//! The migration creating `outbox`, `processed_events` and `dead_letters`, for each
+//! service that publishes or consumes events to list in its migrator.
 
 use sea_orm_migration::prelude::*;
 
-/// Creates the `outbox` table.
+/// Creates the event backbone's tables.
 #[derive(Debug, DeriveMigrationName)]
 pub struct Migration;
 
@@ -19,6 +20,28 @@ enum Outbox {
     Traceparent,
     CreatedAt,
     SentAt,
+}
+
+#[derive(DeriveIden)]
+enum ProcessedEvents {
+    Table,
+    Consumer,
+    EventId,
+    ProcessedAt,
+}
+
+#[derive(DeriveIden)]
+enum DeadLetters {
+    Table,
+    Id,
+    Consumer,
+    EventId,
+    EventType,
+    OrganisationId,
+    Payload,
+    Error,
+    Attempts,
+    CreatedAt,
 }
 
 #[async_trait::async_trait]
@@ -66,12 +89,83 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared("CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL")
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ProcessedEvents::Table)
+                    .if_not_exists()
+                    .col(
+                        ColumnDef::new(ProcessedEvents::Consumer)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(ProcessedEvents::EventId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(ProcessedEvents::ProcessedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .primary_key(
+                        Index::create()
+                            .col(ProcessedEvents::Consumer)
+                            .col(ProcessedEvents::EventId),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(DeadLetters::Table)
+                    .if_not_exists()
+                    .col(
+                        ColumnDef::new(DeadLetters::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(DeadLetters::Consumer)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(DeadLetters::EventId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(DeadLetters::EventType)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(DeadLetters::OrganisationId)
+                            .uuid()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(DeadLetters::Payload).blob().not_null())
+                    .col(ColumnDef::new(DeadLetters::Error).text().not_null())
+                    .col(
+                        ColumnDef::new(DeadLetters::Attempts)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(DeadLetters::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Outbox::Table).to_owned())
-            .await
+        for table in [
+            Table::drop().table(DeadLetters::Table).to_owned(),
+            Table::drop().table(ProcessedEvents::Table).to_owned(),
+            Table::drop().table(Outbox::Table).to_owned(),
+        ] {
+            manager.drop_table(table).await?;
+        }
+        Ok(())
     }
 }

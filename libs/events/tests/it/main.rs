@@ -270,3 +270,212 @@ async fn a_batch_cut_short_resumes_without_duplicates() {
         js.delete_stream(&s.name).await.expect("delete stream");
     }
 }
+
+mod consumers {
+    //! Durable consumers: exactly-once effects under redelivery, dead letters.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crm_events::consume::{self, Delivered, Handler, HandlerError, Outcome, Subscription};
+    use futures::future::BoxFuture;
+    use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement};
+    use uuid::Uuid;
+
+    use super::*;
+
+    /// Records each event it applies in `effects`; fails every event of aggregate "poison".
+    struct Recorder;
+
+    impl Handler for Recorder {
+        fn handle<'a>(
+            &'a self,
+            txn: &'a DatabaseTransaction,
+            event: &'a Delivered,
+        ) -> BoxFuture<'a, Result<(), HandlerError>> {
+            Box::pin(async move {
+                if event.aggregate_id == "poison" {
+                    return Err(HandlerError("cannot digest this one".into()));
+                }
+                let sql = match txn.get_database_backend() {
+                    DbBackend::Postgres => {
+                        "INSERT INTO effects (event_id, aggregate_id) VALUES ($1, $2)"
+                    }
+                    _ => "INSERT INTO effects (event_id, aggregate_id) VALUES (?, ?)",
+                };
+                txn.execute_raw(Statement::from_sql_and_values(
+                    txn.get_database_backend(),
+                    sql,
+                    [event.id.into(), event.aggregate_id.clone().into()],
+                ))
+                .await?;
+                Ok(())
+            })
+        }
+    }
+
+    async fn effects_table(db: &DatabaseConnection) {
+        db.execute_unprepared(
+            "CREATE TABLE effects (event_id uuid NOT NULL, aggregate_id text NOT NULL)",
+        )
+        .await
+        .expect("effects table");
+    }
+
+    async fn effects(db: &DatabaseConnection) -> Vec<String> {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT aggregate_id FROM effects ORDER BY aggregate_id",
+            ))
+            .await
+            .expect("effects");
+        rows.iter()
+            .filter_map(|r| r.try_get::<String>("", "aggregate_id").ok())
+            .collect()
+    }
+
+    fn sample(aggregate: &str) -> Delivered {
+        Delivered {
+            id: Uuid::now_v7(),
+            event_type: "client.created".into(),
+            organisation_id: Uuid::now_v7(),
+            aggregate_id: aggregate.into(),
+            aggregate_version: 1,
+            payload: bytes::Bytes::from_static(b"x"),
+            traceparent: None,
+        }
+    }
+
+    /// Applying the same event twice (a redelivery after a lost ack) changes nothing the
+    /// second time, and a failed handler leaves nothing behind.
+    #[tokio::test]
+    async fn a_redelivered_event_changes_nothing_twice() {
+        for db in databases().await {
+            effects_table(&db.db).await;
+            let event = sample("a");
+            let first = consume::apply(&db.db, "test-sub", &Recorder, &event)
+                .await
+                .expect("apply");
+            let second = consume::apply(&db.db, "test-sub", &Recorder, &event)
+                .await
+                .expect("apply");
+            assert_eq!((first, second), (Outcome::Applied, Outcome::Duplicate));
+            // Another consumer of the same event applies it for itself.
+            let other = consume::apply(&db.db, "other-sub", &Recorder, &event)
+                .await
+                .expect("apply");
+            assert_eq!(other, Outcome::Applied);
+            assert!(
+                consume::apply(&db.db, "test-sub", &Recorder, &sample("poison"))
+                    .await
+                    .is_err()
+            );
+            assert_eq!(effects(&db.db).await, ["a", "a"]);
+        }
+    }
+
+    /// A poison event is dead-lettered (subject and table) after max_deliver attempts,
+    /// while the events after it are applied; an event already applied before a restart is
+    /// acknowledged without being applied again.
+    #[tokio::test]
+    async fn poison_events_are_dead_lettered_and_the_rest_flows() {
+        let Some(url) = nats_url() else { return };
+        let js = js(&url).await;
+        for db in databases().await {
+            effects_table(&db.db).await;
+            let s = settings();
+            ensure_stream(&js, &s).await.expect("stream");
+            let org = Uuid::now_v7();
+            for aggregate in ["before", "poison", "after1", "after2"] {
+                append(&db.db, event(org, aggregate, 1))
+                    .await
+                    .expect("append");
+            }
+            assert_eq!(drain(&relay(&db.db, &js, &s)).await, 4);
+
+            let subscription = Subscription {
+                service: format!("svc{}", Uuid::new_v4().simple()),
+                name: "timeline".into(),
+                event_types: vec!["client.created".into()],
+                max_deliver: 3,
+                backoff: vec![
+                    Duration::from_millis(100),
+                    Duration::from_millis(100),
+                    Duration::from_millis(100),
+                ],
+            };
+            // "before" was applied by an earlier run that stopped before acknowledging.
+            let before = stream_messages(&js, &s).await.remove(0);
+            let before_id = Uuid::parse_str(
+                before
+                    .headers
+                    .get("ce-id")
+                    .map(|v| v.as_str())
+                    .unwrap_or_default(),
+            )
+            .expect("id");
+            let mut early = sample("before");
+            early.id = before_id;
+            consume::apply(&db.db, &subscription.durable(), &Recorder, &early)
+                .await
+                .expect("apply");
+
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(consume::run(
+                js.clone(),
+                s.clone(),
+                db.db.clone(),
+                subscription.clone(),
+                Arc::new(Recorder),
+                async move {
+                    let _ = stop_rx.await;
+                },
+            ));
+            let mut dead = 0;
+            for _ in 0..100 {
+                dead = crm_events::entity::dead_letter::Entity::find_global()
+                    .all(&db.db)
+                    .await
+                    .expect("dead letters")
+                    .len();
+                if dead == 1 && effects(&db.db).await.len() == 3 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let _ = stop_tx.send(());
+            task.await.expect("join").expect("consumer");
+            assert_eq!(
+                effects(&db.db).await,
+                ["after1", "after2", "before"],
+                "{:?}",
+                db.backend
+            );
+            assert_eq!(dead, 1);
+            let letter = &crm_events::entity::dead_letter::Entity::find_global()
+                .all(&db.db)
+                .await
+                .expect("dead letters")[0];
+            assert_eq!(letter.attempts, 3);
+            assert_eq!(letter.consumer, subscription.durable());
+            let dlq = js
+                .get_stream(format!("{}_DLQ", s.name))
+                .await
+                .expect("dlq stream");
+            let stored = dlq.get_info().await.expect("info").state.messages;
+            assert_eq!(stored, 1);
+            let m = dlq.get_raw_message(1).await.expect("dead letter message");
+            assert_eq!(
+                m.subject.as_str(),
+                format!("{}.{}", consume::dlq_prefix(&s), subscription.service)
+            );
+            js.delete_stream(&s.name).await.expect("delete stream");
+            js.delete_stream(format!("{}_DLQ", s.name))
+                .await
+                .expect("delete dlq");
+        }
+    }
+
+    use crm_db::Global as _;
+}
