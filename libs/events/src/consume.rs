@@ -125,7 +125,9 @@ pub async fn apply(
     Ok(Outcome::Applied)
 }
 
-/// Records a dead letter.
+/// Records a dead letter, and marks the event handled for `consumer` in the same
+/// transaction so a later redelivery neither applies nor dead-letters it again (replaying
+/// a dead letter removes both rows).
 pub async fn record_dead_letter(
     db: &DatabaseConnection,
     consumer: &str,
@@ -133,6 +135,14 @@ pub async fn record_dead_letter(
     attempts: i64,
     error: &str,
 ) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    let seen = processed_event::Entity::find_by_id_global((consumer.to_owned(), event.id))
+        .one(&txn)
+        .await?;
+    if seen.is_some() {
+        return txn.commit().await;
+    }
+    let now = Utc::now().trunc_subsecs(6);
     dead_letter::Entity::insert(dead_letter::ActiveModel {
         id: Set(Uuid::now_v7()),
         consumer: Set(consumer.to_owned()),
@@ -142,11 +152,18 @@ pub async fn record_dead_letter(
         payload: Set(event.payload.to_vec()),
         error: Set(error.chars().take(2000).collect()),
         attempts: Set(attempts),
-        created_at: Set(Utc::now().trunc_subsecs(6)),
+        created_at: Set(now),
     })
-    .exec(db)
+    .exec(&txn)
     .await?;
-    Ok(())
+    processed_event::Entity::insert(processed_event::ActiveModel {
+        consumer: Set(consumer.to_owned()),
+        event_id: Set(event.id),
+        processed_at: Set(now),
+    })
+    .exec(&txn)
+    .await?;
+    txn.commit().await
 }
 
 /// Returns the event carried by a JetStream message, from its CloudEvents headers.

@@ -5,6 +5,7 @@
 //! acknowledgement. NATS being down delays events; it never loses them, and the
 //! `Nats-Msg-Id` de-duplication makes a retried publish count once.
 
+pub mod bus;
 pub mod consume;
 pub mod entity;
 pub mod jetstream;
@@ -12,5 +13,6 @@ pub mod migration;
 pub mod outbox;
 pub mod relay;
 
+pub use bus::Bus;
 pub use outbox::{NewEvent, append};
 pub use relay::{Publisher, Relay};
