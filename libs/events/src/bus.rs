@@ -20,20 +20,23 @@ use crate::relay::{Published, Publisher};
 #[derive(Clone)]
 pub enum Bus {
     /// NATS JetStream.
-    JetStream {
-        /// The JetStream context.
-        js: Context,
-        /// The stream.
-        settings: StreamSettings,
-    },
+    JetStream(Arc<JetStreamTransport>),
     /// In-process delivery (embedded mode).
     InProcess(Arc<InProcessBus>),
+}
+
+/// A JetStream context and the stream events go to.
+pub struct JetStreamTransport {
+    /// The JetStream context.
+    pub js: Context,
+    /// The stream.
+    pub settings: StreamSettings,
 }
 
 impl std::fmt::Debug for Bus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Bus::JetStream { settings, .. } => write!(f, "Bus::JetStream({})", settings.name),
+            Bus::JetStream(t) => write!(f, "Bus::JetStream({})", t.settings.name),
             Bus::InProcess(_) => f.write_str("Bus::InProcess"),
         }
     }
@@ -49,7 +52,10 @@ impl Bus {
                 let settings = StreamSettings::default();
                 ensure_stream(&js, &settings).await?;
                 consume::ensure_dead_letter_stream(&js, &settings).await?;
-                Ok(Bus::JetStream { js, settings })
+                Ok(Bus::JetStream(Arc::new(JetStreamTransport {
+                    js,
+                    settings,
+                })))
             }
             None => Ok(Bus::InProcess(Arc::new(InProcessBus::default()))),
         }
@@ -78,8 +84,8 @@ impl Bus {
         shutdown: BoxFuture<'static, ()>,
     ) -> BoxFuture<'static, ()> {
         match self {
-            Bus::JetStream { js, settings } => {
-                let (js, settings) = (js.clone(), settings.clone());
+            Bus::JetStream(t) => {
+                let (js, settings) = (t.js.clone(), t.settings.clone());
                 Box::pin(async move {
                     let durable = subscription.durable();
                     if let Err(error) =
