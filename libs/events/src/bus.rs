@@ -64,9 +64,9 @@ impl Bus {
     /// Returns the publisher `service`'s relay uses.
     pub fn publisher(&self, service: &str) -> Arc<dyn Publisher> {
         match self {
-            Bus::JetStream { js, settings } => Arc::new(JetStreamPublisher::new(
-                js.clone(),
-                settings.clone(),
+            Bus::JetStream(t) => Arc::new(JetStreamPublisher::new(
+                t.js.clone(),
+                t.settings.clone(),
                 service,
             )),
             Bus::InProcess(bus) => Arc::new(InProcessPublisher(bus.clone())),
