@@ -16,12 +16,15 @@ pub async fn deps_for(
     name: &str,
     config: &KitConfig,
     keys: Option<Arc<KeySet>>,
+    bus: Option<crm_events::Bus>,
     policy: MigrationPolicy,
 ) -> anyhow::Result<Deps> {
     match name {
-        "organisations" => deps::<crm_organisations::Migrator>(name, config, keys, policy).await,
-        "users" => deps::<crm_users::Migrator>(name, config, keys, policy).await,
-        "clients" => deps::<crm_clients::Migrator>(name, config, keys, policy).await,
+        "organisations" => {
+            deps::<crm_organisations::Migrator>(name, config, keys, bus, policy).await
+        }
+        "users" => deps::<crm_users::Migrator>(name, config, keys, bus, policy).await,
+        "clients" => deps::<crm_clients::Migrator>(name, config, keys, bus, policy).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }
@@ -57,7 +60,7 @@ pub async fn serve(name: &str, dump_config: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let _telemetry = crm_kit::telemetry::init(name, &config.log);
-    let deps = deps_for(name, &config, None, standalone_policy(&config)).await?;
+    let deps = deps_for(name, &config, None, None, standalone_policy(&config)).await?;
     let server = build(name, deps, None).await?;
     let (grpc, admin) = crm_kit::server::bind(&config, name)
         .await
@@ -78,7 +81,11 @@ pub async fn migrate(names: &[String]) -> anyhow::Result<()> {
         names.iter().map(String::as_str).collect()
     };
     for name in names {
-        deps_for(name, &config, None, MigrationPolicy::Apply).await?;
+        // Migrating needs no broker: hand it an in-process bus rather than connect.
+        let bus = crm_events::Bus::connect(None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        deps_for(name, &config, None, Some(bus), MigrationPolicy::Apply).await?;
         tracing::info!(service = name, "migrated");
     }
     Ok(())

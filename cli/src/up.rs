@@ -35,10 +35,21 @@ pub async fn run(dump_config: bool) -> anyhow::Result<()> {
         vec![(signer.kid().to_owned(), signer.public_key())],
         None,
     ));
+    // One transport for every service: JetStream with CRM_NATS_URL, else in process.
+    let bus = crm_events::Bus::connect(config.nats_url.as_deref())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot reach NATS at {:?}: {e}", config.nats_url))?;
     let (trigger, shutdown) = channel();
     let mut tasks = Vec::new();
     for name in ALL {
-        let deps = deps_for(name, &config, Some(keys.clone()), MigrationPolicy::Apply).await?;
+        let deps = deps_for(
+            name,
+            &config,
+            Some(keys.clone()),
+            Some(bus.clone()),
+            MigrationPolicy::Apply,
+        )
+        .await?;
         let server = build(name, deps, Some(&signer)).await?;
         let (grpc, admin) = crm_kit::server::bind(&config, name)
             .await

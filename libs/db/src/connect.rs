@@ -145,6 +145,21 @@ pub async fn ensure_postgres_database(url: &str, database: &str) -> Result<(), D
     Ok(())
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at BEGIN
+/// (`BEGIN IMMEDIATE`), so it waits its turn under the busy timeout instead of failing
+/// when it first reads and then finds another writer ahead of it; on PostgreSQL it is a
+/// plain transaction.
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait as _};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
 /// Applies every pending migration of `M`.
 pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), DbError> {
     M::up(db, None).await?;

@@ -10,6 +10,6 @@ pub mod tenant;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testing;
 
-pub use connect::{Backend, DbError, connect_for_service, migrate};
+pub use connect::{Backend, DbError, begin_write, connect_for_service, migrate};
 pub use page::{PageError, PageToken, page_size};
 pub use tenant::{Global, Tenant, TenantScoped};

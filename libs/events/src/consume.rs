@@ -11,9 +11,7 @@ use bytes::Bytes;
 use chrono::{SubsecRound as _, Utc};
 use futures::StreamExt as _;
 use futures::future::BoxFuture;
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use crm_db::Global as _;
@@ -105,7 +103,7 @@ pub async fn apply(
     handler: &dyn Handler,
     event: &Delivered,
 ) -> Result<Outcome, HandlerError> {
-    let txn = db.begin().await?;
+    let txn = crm_db::begin_write(db).await?;
     let seen = processed_event::Entity::find_by_id_global((consumer.to_owned(), event.id))
         .one(&txn)
         .await?;
@@ -135,7 +133,7 @@ pub async fn record_dead_letter(
     attempts: i64,
     error: &str,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crm_db::begin_write(db).await?;
     let seen = processed_event::Entity::find_by_id_global((consumer.to_owned(), event.id))
         .one(&txn)
         .await?;

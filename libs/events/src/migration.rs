@@ -4,8 +4,14 @@
 use sea_orm_migration::prelude::*;
 
 /// Creates the event backbone's tables.
-#[derive(Debug, DeriveMigrationName)]
+#[derive(Debug)]
 pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261121_100000_create_event_tables"
+    }
+}
 
 #[derive(DeriveIden)]
 enum Outbox {

@@ -25,6 +25,8 @@ pub struct Deps {
     pub mesh: MeshKey,
     /// The service's own database.
     pub db: DatabaseConnection,
+    /// The event transport (JetStream or in-process), shared by the platform's services.
+    pub bus: crm_events::Bus,
 }
 
 /// When migrations run.
@@ -112,11 +114,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// Returns the dependencies of `service`: its database (migrated or checked as
-/// `policy` says), the mesh key, and `keys` or a key set fetched from the users service.
+/// `policy` says), the mesh key, `keys` or a key set fetched from the users service, and
+/// `bus` or the one `CRM_NATS_URL` names (in process without it).
 pub async fn deps<M: MigratorTrait>(
     service: &str,
     config: &KitConfig,
     keys: Option<Arc<KeySet>>,
+    bus: Option<crm_events::Bus>,
     policy: MigrationPolicy,
 ) -> anyhow::Result<Deps> {
     let db = crm_db::connect_for_service(
@@ -147,11 +151,18 @@ pub async fn deps<M: MigratorTrait>(
             Some(grpc_jwks_source(config.service_url("users"))),
         ))
     });
+    let bus = match bus {
+        Some(bus) => bus,
+        None => crm_events::Bus::connect(config.nats_url.as_deref())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot reach NATS: {e}"))?,
+    };
     Ok(Deps {
         config: config.clone(),
         keys,
         mesh: mesh_key(config)?,
         db,
+        bus,
     })
 }
 
@@ -183,7 +194,7 @@ where
         return Ok(());
     }
     let _telemetry = crate::telemetry::init(spec.name, &config.log);
-    let deps = deps::<M>(spec.name, &config, None, standalone_policy(&config)).await?;
+    let deps = deps::<M>(spec.name, &config, None, None, standalone_policy(&config)).await?;
     let server = build(deps).await?;
     let (grpc, admin) = bind(&config, spec.name)
         .await

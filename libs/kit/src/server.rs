@@ -58,6 +58,10 @@ pub enum ServerError {
 /// A readiness check: resolves to whether a dependency answers.
 pub type ReadyCheck = Arc<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>;
 
+/// A task that runs beside the server (an outbox relay, an event consumer): given a
+/// future that resolves at shutdown, it returns the work to run until then.
+pub type BackgroundTask = Box<dyn FnOnce(BoxFuture<'static, ()>) -> BoxFuture<'static, ()> + Send>;
+
 /// A server being assembled.
 pub struct Server {
     spec: ServiceSpec,
@@ -68,6 +72,7 @@ pub struct Server {
     health: HealthReporter,
     checks: Vec<ReadyCheck>,
     ready: Arc<AtomicBool>,
+    background: Vec<BackgroundTask>,
 }
 
 impl std::fmt::Debug for Server {
@@ -143,6 +148,7 @@ impl Server {
             health,
             checks: Vec::new(),
             ready: Arc::new(AtomicBool::new(false)),
+            background: Vec::new(),
         })
     }
 
@@ -174,6 +180,13 @@ impl Server {
         self
     }
 
+    /// Runs `task` beside the server from `serve` until shutdown; the server waits for it
+    /// before returning.
+    pub fn background(&mut self, task: BackgroundTask) -> &mut Self {
+        self.background.push(task);
+        self
+    }
+
     /// Serves gRPC on `grpc` and the admin port on `admin` until `shutdown` resolves;
     /// then reports NOT_SERVING, waits the drain delay, stops accepting and lets the
     /// calls in flight finish.
@@ -192,6 +205,7 @@ impl Server {
             health,
             checks,
             ready,
+            background,
         } = self;
         set_status(&health, spec, ServingStatus::NotServing).await;
 
@@ -215,6 +229,17 @@ impl Server {
                     .await
             })
         };
+
+        let tasks: Vec<_> = background
+            .into_iter()
+            .map(|task| {
+                let mut stop = stop_rx.clone();
+                let stopped: BoxFuture<'static, ()> = Box::pin(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                });
+                tokio::spawn(task(stopped))
+            })
+            .collect();
 
         let drain = Duration::from_millis(config.limits.drain_delay_ms);
         let signal = {
@@ -262,6 +287,11 @@ impl Server {
             )
             .await;
         watcher.abort();
+        for task in tasks {
+            if let Err(error) = task.await {
+                tracing::warn!(%error, "background task failed");
+            }
+        }
         match admin_task.await {
             Ok(Err(e)) => tracing::warn!(error = %e, "admin port stopped with an error"),
             Err(e) => tracing::warn!(error = %e, "admin task failed"),

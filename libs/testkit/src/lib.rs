@@ -84,11 +84,15 @@ pub async fn deps<M: MigratorTrait>(keys: &Keys, db: &TestDatabase) -> anyhow::R
         admin_port: Some(0),
         ..KitConfig::default()
     };
+    let bus = crm_events::Bus::connect(None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Deps {
         config,
         keys: keys.keys.clone(),
         mesh: keys.mesh.clone(),
         db: db.db.clone(),
+        bus,
     })
 }
 

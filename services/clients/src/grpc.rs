@@ -14,6 +14,7 @@ use crate::convert::{
 };
 use crate::domain::{self, Status as ClientStatus, Visibility};
 use crate::error::Error;
+use crate::events::{self, Actor};
 use crate::repo::{ListFilter, Repo};
 
 /// The clients API.
@@ -26,6 +27,14 @@ impl ClientsApi {
     /// Returns the API over `repo`.
     pub fn new(repo: Repo) -> Self {
         Self { repo }
+    }
+}
+
+/// Returns who is acting, for the events' metadata.
+fn actor(ctx: &RequestContext) -> Actor {
+    Actor {
+        user_id: ctx.user_id().ok(),
+        traceparent: ctx.traceparent.clone(),
     }
 }
 
@@ -96,7 +105,10 @@ impl ClientService for ClientsApi {
             _ => return Err(Error::InvalidArgument(v).into()),
         };
         check_assignment(ctx, data.commercial_id)?;
-        let client = self.repo.create(tenant, data, request_id).await?;
+        let client = self
+            .repo
+            .create(tenant, data, request_id, &actor(ctx))
+            .await?;
         tracing::info!(client_id = %client.id, "client created");
         Ok(Response::new(pb::CreateClientResponse {
             client: Some(client_into_proto(client)),
@@ -151,31 +163,38 @@ impl ClientService for ClientsApi {
         let today = Utc::now().date_naive();
         let updated = self
             .repo
-            .update(tenant, id, visibility(ctx), input.version, |current| {
-                if current.data.status == ClientStatus::Archived {
-                    return Err(Error::FailedPrecondition(
-                        "an archived client cannot be changed; restore it first".into(),
-                    ));
-                }
-                let mut merged = client_to_proto(current);
-                let mut v = Violations::new();
-                apply_mask(&mut merged, input, &paths, &mut v);
-                let data = data_from_proto(&merged, "client", current.data.status, &mut v);
-                let data = match data.map(|d| domain::validate(d, "client", today)) {
-                    Some(Ok(d)) if v.is_empty() => d,
-                    Some(Err(mut more)) => {
-                        v.append(&mut more);
-                        return Err(Error::InvalidArgument(v));
+            .update(
+                tenant,
+                id,
+                visibility(ctx),
+                input.version,
+                |current| {
+                    if current.data.status == ClientStatus::Archived {
+                        return Err(Error::FailedPrecondition(
+                            "an archived client cannot be changed; restore it first".into(),
+                        ));
                     }
-                    _ => return Err(Error::InvalidArgument(v)),
-                };
-                if data.commercial_id != current.data.commercial_id {
-                    check_assignment(ctx, data.commercial_id)?;
-                }
-                let mut next = current.clone();
-                next.data = data;
-                Ok(next)
-            })
+                    let mut merged = client_to_proto(current);
+                    let mut v = Violations::new();
+                    apply_mask(&mut merged, input, &paths, &mut v);
+                    let data = data_from_proto(&merged, "client", current.data.status, &mut v);
+                    let data = match data.map(|d| domain::validate(d, "client", today)) {
+                        Some(Ok(d)) if v.is_empty() => d,
+                        Some(Err(mut more)) => {
+                            v.append(&mut more);
+                            return Err(Error::InvalidArgument(v));
+                        }
+                        _ => return Err(Error::InvalidArgument(v)),
+                    };
+                    if data.commercial_id != current.data.commercial_id {
+                        check_assignment(ctx, data.commercial_id)?;
+                    }
+                    let mut next = current.clone();
+                    next.data = data;
+                    Ok(next)
+                },
+                |before, after| events::updated(before, after, &paths, &actor(ctx)),
+            )
             .await?;
         Ok(Response::new(pb::UpdateClientResponse {
             client: Some(client_into_proto(updated)),
@@ -268,17 +287,24 @@ impl ClientService for ClientsApi {
         let id = required_id(&request.get_ref().client_id, "client_id")?;
         let client = self
             .repo
-            .update(tenant, id, visibility(ctx), 0, |current| {
-                if current.data.status == ClientStatus::Archived {
-                    return Err(Error::FailedPrecondition(
-                        "the client is already archived".into(),
-                    ));
-                }
-                let mut next = current.clone();
-                next.previous_status = Some(current.data.status);
-                next.data.status = ClientStatus::Archived;
-                Ok(next)
-            })
+            .update(
+                tenant,
+                id,
+                visibility(ctx),
+                0,
+                |current| {
+                    if current.data.status == ClientStatus::Archived {
+                        return Err(Error::FailedPrecondition(
+                            "the client is already archived".into(),
+                        ));
+                    }
+                    let mut next = current.clone();
+                    next.previous_status = Some(current.data.status);
+                    next.data.status = ClientStatus::Archived;
+                    Ok(next)
+                },
+                |before, after| events::archived(before, after, &actor(ctx)),
+            )
             .await?;
         Ok(Response::new(pb::ArchiveClientResponse {
             client: Some(client_into_proto(client)),
@@ -294,17 +320,24 @@ impl ClientService for ClientsApi {
         let id = required_id(&request.get_ref().client_id, "client_id")?;
         let client = self
             .repo
-            .update(tenant, id, visibility(ctx), 0, |current| {
-                if current.data.status != ClientStatus::Archived {
-                    return Err(Error::FailedPrecondition(
-                        "the client is not archived".into(),
-                    ));
-                }
-                let mut next = current.clone();
-                next.data.status = domain::restored_status(current.previous_status);
-                next.previous_status = None;
-                Ok(next)
-            })
+            .update(
+                tenant,
+                id,
+                visibility(ctx),
+                0,
+                |current| {
+                    if current.data.status != ClientStatus::Archived {
+                        return Err(Error::FailedPrecondition(
+                            "the client is not archived".into(),
+                        ));
+                    }
+                    let mut next = current.clone();
+                    next.data.status = domain::restored_status(current.previous_status);
+                    next.previous_status = None;
+                    Ok(next)
+                },
+                |before, after| events::updated(before, after, &["status".to_owned()], &actor(ctx)),
+            )
             .await?;
         Ok(Response::new(pb::RestoreClientResponse {
             client: Some(client_into_proto(client)),

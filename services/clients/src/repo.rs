@@ -7,13 +7,18 @@ use crm_db::{Tenant, TenantScoped};
 use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    QueryOrder, QuerySelect, SqlErr,
 };
+use std::sync::Arc;
+
+use crm_events::NewEvent;
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::domain::{Address, Civility, Client, ClientData, Kind, Status, Visibility};
 use crate::entity::client::{self, Column, Entity};
 use crate::error::Error;
+use crate::events::{self, Actor};
 
 /// Filters of ListClients.
 #[derive(Debug, Clone, Default)]
@@ -32,10 +37,12 @@ pub struct ListFilter {
     pub query: Option<String>,
 }
 
-/// The clients store.
+/// The clients store. Every change writes its event into the outbox in the same
+/// transaction, and wakes the relay once committed.
 #[derive(Debug, Clone)]
 pub struct Repo {
     db: DatabaseConnection,
+    relay: Arc<Notify>,
 }
 
 fn escape_like(text: &str) -> String {
@@ -111,9 +118,9 @@ fn to_active(c: &Client, request_id: Option<Uuid>) -> client::ActiveModel {
 }
 
 impl Repo {
-    /// Returns a store over `db`.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// Returns a store over `db` that wakes `relay` after each committed change.
+    pub fn new(db: DatabaseConnection, relay: Arc<Notify>) -> Self {
+        Self { db, relay }
     }
 
     /// Inserts a new client, or returns the one created earlier with `request_id`.
@@ -122,8 +129,9 @@ impl Repo {
         tenant: Tenant,
         data: ClientData,
         request_id: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<Client, Error> {
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         if let Some(request_id) = request_id {
             let earlier = Entity::find_in(tenant)
                 .filter(Column::RequestId.eq(request_id))
@@ -149,7 +157,9 @@ impl Repo {
             .exec(&txn)
             .await
             .map_err(|e| unique_violation(e, &client))?;
+        crm_events::append(&txn, events::created(&client, actor)).await?;
         txn.commit().await?;
+        self.relay.notify_one();
         Ok(client)
     }
 
@@ -171,20 +181,22 @@ impl Repo {
     }
 
     /// Applies `change` to a client inside one transaction: the client is read, changed,
-    /// checked and written, or nothing is written. `expected_version` (when not 0) must
-    /// match the stored version.
-    pub async fn update<F>(
+    /// checked and written with the event `describe` returns for (before, after), or
+    /// nothing is written. `expected_version` (when not 0) must match the stored version.
+    pub async fn update<F, D>(
         &self,
         tenant: Tenant,
         id: Uuid,
         visibility: Visibility,
         expected_version: i64,
         change: F,
+        describe: D,
     ) -> Result<Client, Error>
     where
         F: FnOnce(&Client) -> Result<Client, Error>,
+        D: FnOnce(&Client, &Client) -> NewEvent,
     {
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         let current = Entity::find_by_id_in(tenant, id)
             .one(&txn)
             .await?
@@ -221,7 +233,9 @@ impl Repo {
                 current: current.version + 1,
             });
         }
+        crm_events::append(&txn, describe(&current, &next)).await?;
         txn.commit().await?;
+        self.relay.notify_one();
         Ok(next)
     }
 

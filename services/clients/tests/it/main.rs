@@ -2,6 +2,7 @@
 //! against SQLite and, when CRM_TEST_DATABASE_URL is set, PostgreSQL.
 
 mod crud;
+mod events;
 mod isolation;
 mod kit;
 mod listing;
