@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod events;
 mod services;
 mod token;
 mod up;
@@ -40,6 +41,17 @@ enum Command {
     },
     /// Mints a development access token signed with the local key.
     Token(token::TokenArgs),
+    /// Events on the JetStream stream (`CRM_NATS_URL`).
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EventsCommand {
+    /// Prints events as JSON lines: subject, headers, decoded payload.
+    Tail(events::TailArgs),
 }
 
 #[global_allocator]
@@ -56,5 +68,8 @@ async fn main() -> anyhow::Result<()> {
         } => services::serve(&service, dump_config).await,
         Command::Migrate { services } => services::migrate(&services).await,
         Command::Token(args) => token::run(args),
+        Command::Events {
+            command: EventsCommand::Tail(args),
+        } => events::tail(args).await,
     }
 }

@@ -6,6 +6,7 @@ mod convert;
 pub mod domain;
 mod entity;
 mod error;
+mod events;
 mod grpc;
 mod migration;
 mod repo;
@@ -59,7 +60,9 @@ pub async fn build(deps: Deps) -> anyhow::Result<Server> {
         deps.keys.clone(),
         deps.mesh.clone(),
     )?;
-    let api = grpc::OrganisationsApi::new(repo::Repo::new(deps.db.clone()));
+    let relay = crm_events::Relay::new(deps.db.clone(), deps.bus.publisher(SPEC.name));
+    let api = grpc::OrganisationsApi::new(repo::Repo::new(deps.db.clone(), relay.waker()));
+    server.background(Box::new(move |shutdown| Box::pin(relay.run(shutdown))));
     let limit = server.max_decoding_message_size();
     server
         .add_service(OrganisationServiceServer::new(api).max_decoding_message_size(limit))

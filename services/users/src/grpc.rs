@@ -28,7 +28,11 @@ impl UserService for UsersApi {
         request: Request<pb::SignUpRequest>,
     ) -> Result<Response<pb::SignUpResponse>, Status> {
         let input = convert::sign_up(request.get_ref())?;
-        let session = self.users.sign_up(input).await?;
+        // SignUp is public: the kit may give it a context only for its trace.
+        let traceparent = crm_kit::context(&request)
+            .ok()
+            .and_then(|ctx| ctx.traceparent.clone());
+        let session = self.users.sign_up(input, traceparent).await?;
         Ok(Response::new(pb::SignUpResponse {
             user: Some(user_to_proto(&session.user)),
             tokens: Some(tokens_to_proto(&session.tokens)),

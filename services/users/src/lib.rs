@@ -7,6 +7,7 @@ mod convert;
 pub mod domain;
 mod entity;
 mod error;
+mod events;
 mod grpc;
 pub mod keys;
 mod migration;
@@ -69,8 +70,9 @@ pub async fn build(deps: Deps, signer: TokenSigner) -> anyhow::Result<Server> {
     let dummy_hash = tokio::task::spawn_blocking(domain::password::dummy_hash)
         .await
         .context("cannot prepare the password checker")??;
+    let relay = crm_events::Relay::new(deps.db.clone(), deps.bus.publisher(SPEC.name));
     let users = service::Users::new(
-        repo::Repo::new(deps.db.clone()),
+        repo::Repo::new(deps.db.clone(), relay.waker()),
         orgs::Organisations::new(organisations),
         signer,
         domain::sealing::Sealer::for_totp(&data_key),
@@ -83,6 +85,7 @@ pub async fn build(deps: Deps, signer: TokenSigner) -> anyhow::Result<Server> {
         deps.keys.clone(),
         deps.mesh.clone(),
     )?;
+    server.background(Box::new(move |shutdown| Box::pin(relay.run(shutdown))));
     let limit = server.max_decoding_message_size();
     server
         .add_service(

@@ -10,6 +10,7 @@ use crate::convert::{
 };
 use crate::domain;
 use crate::error::Error;
+use crate::events::Actor;
 use crate::repo::{NewInvitation, Repo};
 use crate::token;
 
@@ -46,7 +47,7 @@ pub async fn invite(
         invited_by: ctx.user_id()?,
         request_id,
     };
-    let (invitation, token) = repo.invite(tenant, new).await?;
+    let (invitation, token) = repo.invite(tenant, new, &Actor::of(ctx)).await?;
     if token.is_some() {
         tracing::info!(invitation_id = %invitation.id, role = %role, "member invited");
     }
@@ -101,7 +102,12 @@ pub async fn accept(
         .into());
     }
     let member = repo
-        .accept(&token::hash(text), user, crate::repo::now())
+        .accept(
+            &token::hash(text),
+            user,
+            crate::repo::now(),
+            &Actor::of(ctx),
+        )
         .await?;
     tracing::info!(organisation_id = %member.organisation_id, user_id = %user, "invitation accepted");
     Ok(Response::new(pb::AcceptInvitationResponse {

@@ -8,6 +8,7 @@ use super::{invalid, next_page_token, own_organisation, page};
 use crate::convert::{Violations, membership_to_proto, role_field, uuid_field};
 use crate::domain;
 use crate::error::Error;
+use crate::events::Actor;
 use crate::repo::Repo;
 
 /// Lists the members of the caller's organisation in joining order.
@@ -82,7 +83,8 @@ pub async fn remove(
             Error::PermissionDenied("only owners and admins remove other members".into()).into(),
         );
     }
-    repo.remove_member(tenant, user, ctx.role, leaving).await?;
+    repo.remove_member(tenant, user, ctx.role, leaving, &Actor::of(ctx))
+        .await?;
     tracing::info!(user_id = %user, leaving, "member removed");
     Ok(Response::new(pb::RemoveMemberResponse {}))
 }

@@ -10,6 +10,7 @@ use crate::convert::{
 };
 use crate::domain::{self, ValidOrganisation};
 use crate::error::Error;
+use crate::events::Actor;
 use crate::repo::Repo;
 
 /// Returns the validated fields of `input`, or INVALID_ARGUMENT with the violations in
@@ -42,7 +43,9 @@ pub async fn create(
     };
     // The id and the times are the service's to set; the request's are ignored.
     let valid = validated(input, v)?;
-    let org = repo.create_organisation(creator, valid, request_id).await?;
+    let org = repo
+        .create_organisation(creator, valid, request_id, &Actor::of(ctx))
+        .await?;
     tracing::info!(organisation_id = %org.id, "organisation created");
     Ok(Response::new(pb::CreateOrganisationResponse {
         organisation: Some(organisation_to_proto(&org)),

@@ -11,6 +11,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_create_organisations::Migration)]
+        vec![
+            Box::new(m20261121_000001_create_organisations::Migration),
+            Box::new(crm_events::migration::Migration),
+        ]
     }
 }

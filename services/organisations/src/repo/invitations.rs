@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use crm_db::{Tenant, TenantScoped};
 use crm_kit::Role;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{ATTEMPTS, Repo, invitation_from_row, is_unique_violation};
+use super::{ATTEMPTS, Repo, invitation_from_row, is_unique_violation, lock_members};
 use crate::domain::{Invitation, Membership, Refusal, Stored, invitation_ttl};
 use crate::entity::{invitation, membership};
 use crate::error::Error;
+use crate::events::{self, Actor};
 use crate::token;
 
 /// The invitation to make.
@@ -29,12 +30,15 @@ pub struct NewInvitation {
 
 impl Repo {
     /// Issues an invitation, revoking any pending one for the same address, and returns
-    /// it with its token. A retry with the same request id returns the first invitation
-    /// without a token: only its hash was kept.
+    /// it with its token, publishing `invitation.created` (with the token, for the
+    /// e-mail service) in the same transaction. A retry with the same request id
+    /// returns the first invitation without a token and publishes nothing: only its
+    /// hash was kept.
     pub async fn invite(
         &self,
         tenant: Tenant,
         new: NewInvitation,
+        actor: &Actor,
     ) -> Result<(Invitation, Option<String>), Error> {
         for _ in 0..ATTEMPTS {
             if let Some(request_id) = new.request_id {
@@ -75,7 +79,7 @@ impl Repo {
             };
             // Starts with a write (see create_organisation): the replaced invitation is
             // revoked and the new one inserted together, or neither.
-            let txn = self.db.begin().await?;
+            let txn = crm_db::begin_write(&self.db).await?;
             let revoked = invitation::Entity::update_many_in(tenant)
                 .set(revoked_columns(now))
                 .filter(invitation::Column::Email.eq(new.email.as_str()))
@@ -88,7 +92,10 @@ impl Repo {
             };
             match inserted {
                 Ok(_) => {
+                    let event = events::invitation_created(&created, &issued.token, actor);
+                    crm_events::append(&txn, event).await?;
                     txn.commit().await?;
+                    self.relay.notify_one();
                     return Ok((created, Some(issued.token)));
                 }
                 // A concurrent invitation of the same address or with the same request
@@ -129,12 +136,14 @@ impl Repo {
     }
 
     /// Makes `user` a member of the organisation of the invitation whose token hashes to
-    /// `token_hash`, with its role, and spends the invitation, in one transaction.
+    /// `token_hash`, with its role, and spends the invitation, in one transaction with
+    /// its `member.added` event.
     pub async fn accept(
         &self,
         token_hash: &str,
         user: Uuid,
         now: DateTime<Utc>,
+        actor: &Actor,
     ) -> Result<Membership, Error> {
         // Found across tenants on purpose: the invitee belongs to no tenant yet, and the
         // token (unguessable, stored only as its unique hash) is what names the
@@ -150,7 +159,7 @@ impl Repo {
             return Err(refusal.into());
         }
         let tenant = Tenant::new(found.organisation_id);
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         // Spends the invitation only if it is still pending: of two concurrent accepts,
         // one updates the row and the other sees zero rows affected.
         let spent = invitation::Entity::update_many_in(tenant)
@@ -175,6 +184,7 @@ impl Repo {
                 ));
             return Err(refusal.into());
         }
+        let version = lock_members(&txn, tenant).await?;
         let already = membership::Entity::find_in(tenant)
             .filter(membership::Column::UserId.eq(user))
             .one(&txn)
@@ -209,7 +219,10 @@ impl Repo {
             }
             Err(e) => return Err(e.into()),
         }
+        let added = events::member_added(&member, version, Some(found.id), actor);
+        crm_events::append(&txn, added).await?;
         txn.commit().await?;
+        self.relay.notify_one();
         Ok(member)
     }
 

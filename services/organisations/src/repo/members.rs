@@ -4,13 +4,14 @@
 use crm_db::{Tenant, TenantScoped};
 use crm_kit::Role;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::{Repo, count_owners, lock_members, membership_from_row};
 use crate::domain::{self, Membership};
 use crate::entity::membership;
 use crate::error::Error;
+use crate::events::{self, Actor};
 
 impl Repo {
     /// Returns up to `limit` members of the tenant after the membership `after`, in
@@ -50,7 +51,9 @@ impl Repo {
     }
 
     /// Gives `user` the role `next`, if a caller with role `caller` may: only owners
-    /// grant or take away the owner role, and the last owner keeps it.
+    /// grant or take away the owner role, and the last owner keeps it. The catalogue has
+    /// no event for a role change, so none is published (the membership version still
+    /// moves on, see events.rs).
     pub async fn update_role(
         &self,
         tenant: Tenant,
@@ -58,7 +61,7 @@ impl Repo {
         caller: Option<Role>,
         next: Role,
     ) -> Result<Membership, Error> {
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         lock_members(&txn, tenant).await?;
         let mut member = self.member_in(&txn, tenant, user).await?;
         let owners = count_owners(&txn, tenant).await?;
@@ -81,16 +84,18 @@ impl Repo {
     }
 
     /// Removes `user` from the tenant, if a caller with role `caller` may (`leaving`:
-    /// the caller removes themselves). The last owner is never removed.
+    /// the caller removes themselves). The last owner is never removed. Publishes
+    /// `member.removed` with the change.
     pub async fn remove_member(
         &self,
         tenant: Tenant,
         user: Uuid,
         caller: Option<Role>,
         leaving: bool,
+        actor: &Actor,
     ) -> Result<Membership, Error> {
-        let txn = self.db.begin().await?;
-        lock_members(&txn, tenant).await?;
+        let txn = crm_db::begin_write(&self.db).await?;
+        let version = lock_members(&txn, tenant).await?;
         let member = self.member_in(&txn, tenant, user).await?;
         let owners = count_owners(&txn, tenant).await?;
         domain::check_removal(caller, leaving, member.role, owners)?;
@@ -98,7 +103,10 @@ impl Repo {
             .filter(membership::Column::Id.eq(member.id))
             .exec(&txn)
             .await?;
+        let removed = events::member_removed(&member, version, super::now(), actor);
+        crm_events::append(&txn, removed).await?;
         txn.commit().await?;
+        self.relay.notify_one();
         Ok(member)
     }
 

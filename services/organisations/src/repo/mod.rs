@@ -9,6 +9,7 @@ mod organisations;
 pub use invitations::NewInvitation;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 
@@ -18,6 +19,7 @@ use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, PaginatorTrait, QueryFilter, SqlErr,
 };
+use tokio::sync::Notify;
 
 use crate::domain::{Invitation, Membership, Organisation, OrganisationData, Stored};
 use crate::entity::{invitation, membership, organisation};
@@ -26,16 +28,18 @@ use crate::error::Error;
 /// How many times a write that lost a race on a unique index is retried.
 const ATTEMPTS: usize = 3;
 
-/// The organisations store.
+/// The organisations store. Each change writes its event into the outbox in its own
+/// transaction, and wakes the relay once committed.
 #[derive(Debug, Clone)]
 pub struct Repo {
     db: DatabaseConnection,
+    relay: Arc<Notify>,
 }
 
 impl Repo {
-    /// Returns a store over `db`.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// Returns a store over `db` that wakes `relay` after each committed change.
+    pub fn new(db: DatabaseConnection, relay: Arc<Notify>) -> Self {
+        Self { db, relay }
     }
 }
 
@@ -108,7 +112,8 @@ fn invitation_from_row(m: invitation::Model) -> Result<Invitation, Error> {
 /// change's transaction it takes the organisation's row lock (PostgreSQL) or the write
 /// lock (SQLite) before anything is read, so two changes of one organisation's members
 /// run one after the other and the owner count each sees stays true until it commits.
-async fn lock_members<C: ConnectionTrait>(db: &C, tenant: Tenant) -> Result<(), Error> {
+/// Returns the new version, the aggregate version of the change's event.
+async fn lock_members<C: ConnectionTrait>(db: &C, tenant: Tenant) -> Result<i64, Error> {
     let result = organisation::Entity::update_many_in(tenant)
         .col_expr(
             organisation::Column::MembershipVersion,
@@ -119,7 +124,11 @@ async fn lock_members<C: ConnectionTrait>(db: &C, tenant: Tenant) -> Result<(), 
     if result.rows_affected == 0 {
         return Err(Error::not_found("organisation", tenant.id()));
     }
-    Ok(())
+    let row = organisation::Entity::find_in(tenant)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("organisation", tenant.id()))?;
+    Ok(row.membership_version)
 }
 
 /// Returns how many owners the organisation has.

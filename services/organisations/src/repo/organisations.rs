@@ -5,10 +5,7 @@ use chrono::{DateTime, Utc};
 use crm_db::{Tenant, TenantScoped};
 use crm_kit::Role;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::{ATTEMPTS, Repo, is_unique_violation, membership_from_row, organisation_from_row};
@@ -17,6 +14,7 @@ use crate::domain::{
 };
 use crate::entity::{membership, organisation};
 use crate::error::Error;
+use crate::events::{self, Actor, OWNER_ADDED_VERSION};
 
 /// How many random suffixes are tried before a derived slug is given up on.
 const SLUG_TRIES: usize = 5;
@@ -83,13 +81,15 @@ async fn free_slug<C: ConnectionTrait>(
 }
 
 impl Repo {
-    /// Creates an organisation with `creator` as its owner, in one transaction, or
-    /// returns the one `creator` made earlier with `request_id`.
+    /// Creates an organisation with `creator` as its owner, in one transaction with its
+    /// `organisation.created` and `member.added` events, or returns the one `creator`
+    /// made earlier with `request_id` (publishing nothing again).
     pub async fn create_organisation(
         &self,
         creator: Uuid,
         valid: ValidOrganisation,
         request_id: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<Organisation, Error> {
         for _ in 0..ATTEMPTS {
             if let Some(request_id) = request_id {
@@ -119,26 +119,40 @@ impl Repo {
             row.id = Set(org.id);
             row.created_by = Set(creator);
             row.request_id = Set(request_id);
-            row.membership_version = Set(1);
+            // Version 1 is the creation, version 2 the creator joining (see events.rs).
+            row.membership_version = Set(OWNER_ADDED_VERSION);
             row.created_at = Set(now);
+            let member = Membership {
+                id: Uuid::now_v7(),
+                organisation_id: org.id,
+                user_id: creator,
+                role: Role::Owner,
+                commercial_id: None,
+                created_at: now,
+            };
             let owner = membership::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(member.id),
                 organisation_id: Set(org.id),
                 user_id: Set(creator),
                 role: Set(Role::Owner.as_str().to_owned()),
                 commercial_id: Set(None),
                 created_at: Set(now),
             };
-            // Every read above ran outside the transaction, so its first statement is a
-            // write: SQLite writers queue on the busy timeout instead of failing.
-            let txn = self.db.begin().await?;
+            // Every read above ran outside the transaction; it takes the write lock
+            // first (SQLite), so writers queue on the busy timeout instead of failing.
+            let txn = crm_db::begin_write(&self.db).await?;
             let inserted = match organisation::Entity::insert(row).exec(&txn).await {
                 Ok(_) => membership::Entity::insert(owner).exec(&txn).await,
                 Err(e) => Err(e),
             };
             match inserted {
                 Ok(_) => {
+                    crm_events::append(&txn, events::organisation_created(&org, creator, actor))
+                        .await?;
+                    let added = events::member_added(&member, OWNER_ADDED_VERSION, None, actor);
+                    crm_events::append(&txn, added).await?;
                     txn.commit().await?;
+                    self.relay.notify_one();
                     return Ok(org);
                 }
                 // A concurrent create took the slug or the request id: look again.
@@ -170,7 +184,7 @@ impl Repo {
     where
         F: FnOnce(&Organisation) -> Result<ValidOrganisation, Error>,
     {
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         let current = organisation::Entity::find_in(tenant)
             .one(&txn)
             .await?

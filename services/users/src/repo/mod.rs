@@ -3,19 +3,22 @@
 //! helpers.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use crm_db::Global as _;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, SqlErr, TransactionTrait,
+    PaginatorTrait, QueryFilter, SqlErr,
 };
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::domain::{Account, User, UserStatus, email_key, lockout};
 use crate::entity::{login_attempt, refresh_token, user};
 use crate::error::Error;
+use crate::events;
 
 mod tokens;
 
@@ -34,10 +37,12 @@ pub struct NewAccount {
     pub password_hash: String,
 }
 
-/// The accounts store.
+/// The accounts store. A change that has an event writes it into the outbox in its own
+/// transaction, and wakes the relay once committed.
 #[derive(Debug, Clone)]
 pub struct Repo {
     db: DatabaseConnection,
+    relay: Arc<Notify>,
 }
 
 /// Returns the current time at the database's precision (microseconds), so what a
@@ -68,9 +73,9 @@ fn to_account(m: user::Model) -> Account {
 }
 
 impl Repo {
-    /// Returns a store over `db`.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// Returns a store over `db` that wakes `relay` after each committed event.
+    pub fn new(db: DatabaseConnection, relay: Arc<Notify>) -> Self {
+        Self { db, relay }
     }
 
     /// Returns the account with the e-mail address `email`, case-insensitively.
@@ -90,12 +95,19 @@ impl Repo {
             .map(to_account))
     }
 
-    /// Inserts an account and runs `then` while its transaction is open: the account is
-    /// committed only if `then` succeeds, so a failure leaves nothing behind.
-    pub async fn create_then<T, F, Fut>(&self, new: NewAccount, then: F) -> Result<(User, T), Error>
+    /// Inserts an account and runs `then`, which returns the account's organisation,
+    /// while its transaction is open; `user.created` (naming that organisation, traced
+    /// by `traceparent`) is written in the same transaction. The account and its event
+    /// are committed only if `then` succeeds, so a failure leaves nothing behind.
+    pub async fn create_then<F, Fut>(
+        &self,
+        new: NewAccount,
+        traceparent: Option<String>,
+        then: F,
+    ) -> Result<(User, Uuid), Error>
     where
         F: FnOnce(User) -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
+        Fut: Future<Output = Result<Uuid, Error>>,
     {
         let now = now();
         let row = user::ActiveModel {
@@ -113,7 +125,7 @@ impl Repo {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         let model = user::Entity::insert(row)
             .exec_with_returning(&txn)
             .await
@@ -122,9 +134,15 @@ impl Repo {
                 _ => Error::Database(e),
             })?;
         let user = to_account(model).user;
-        let out = then(user.clone()).await?;
+        let organisation_id = then(user.clone()).await?;
+        crm_events::append(
+            &txn,
+            events::user_created(&user, organisation_id, traceparent),
+        )
+        .await?;
         txn.commit().await?;
-        Ok((user, out))
+        self.relay.notify_one();
+        Ok((user, organisation_id))
     }
 
     /// Sets the display name and returns the user.
@@ -146,7 +164,7 @@ impl Repo {
 
     /// Replaces the password hash and revokes every refresh token of the user, together.
     pub async fn change_password(&self, id: Uuid, hash: &str) -> Result<(), Error> {
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         let now = now();
         user::Entity::update_many_global()
             .col_expr(user::Column::PasswordHash, Expr::value(hash))
@@ -234,7 +252,7 @@ impl Repo {
     /// Records a failed sign-in at `now`; returns whether it locked the account. The
     /// attempt, the count and the lock are one transaction.
     pub async fn record_failure(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, Error> {
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         let since = lockout::window_start(now);
         login_attempt::Entity::delete_many_global()
             .filter(login_attempt::Column::UserId.eq(id))

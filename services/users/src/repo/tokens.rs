@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use crm_db::Global as _;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{Repo, now};
@@ -62,7 +62,7 @@ impl Repo {
     /// Stores a new refresh token, and forgets the user's expired ones (spent and revoked
     /// tokens are kept until they expire, so their reuse is still recognised).
     pub async fn insert_refresh(&self, new: NewRefresh) -> Result<(), Error> {
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         Entity::delete_many_global()
             .filter(Column::UserId.eq(new.user_id))
             .filter(Column::ExpiresAt.lt(now()))
@@ -93,7 +93,7 @@ impl Repo {
     /// Marks `old` used and stores `next`, together; returns false (and stores nothing)
     /// when `old` was used or revoked meanwhile, which is reuse.
     pub async fn rotate(&self, old: Uuid, next: NewRefresh) -> Result<bool, Error> {
-        let txn = self.db.begin().await?;
+        let txn = crm_db::begin_write(&self.db).await?;
         let spent = Entity::update_many_global()
             .col_expr(Column::UsedAt, Expr::value(now()))
             .filter(Column::Id.eq(old))

@@ -41,8 +41,13 @@ fn invalid_credentials() -> Error {
 
 impl Users {
     /// Creates the account and its organisation (owned by it), and signs it in there.
-    /// The account is committed only once the organisation exists.
-    pub async fn sign_up(&self, input: SignUpInput) -> Result<Session, Error> {
+    /// The account, with its `user.created` event, is committed only once the
+    /// organisation exists; `traceparent` is the request's trace.
+    pub async fn sign_up(
+        &self,
+        input: SignUpInput,
+        traceparent: Option<String>,
+    ) -> Result<Session, Error> {
         if self.repo.find_by_email(&input.email).await?.is_some() {
             return Err(Error::EmailTaken);
         }
@@ -59,7 +64,7 @@ impl Users {
         // transaction cannot create a second organisation.
         let (user, organisation_id) = self
             .repo
-            .create_then(new, |user| async move {
+            .create_then(new, traceparent, |user| async move {
                 orgs.create(user.id, &name, user.id).await
             })
             .await?;

@@ -2,6 +2,7 @@
 //! organisations service, on SQLite and (when CRM_TEST_DATABASE_URL is set) PostgreSQL.
 
 mod account;
+mod events;
 mod login;
 mod sessions;
 mod signup;

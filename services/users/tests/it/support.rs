@@ -4,6 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crm_kit::bootstrap::Deps;
 use crm_proto::organisations::v1::organisation_service_client::OrganisationServiceClient;
 use crm_proto::users::v1 as pb;
 use crm_proto::users::v1::user_service_client::UserServiceClient;
@@ -30,6 +31,12 @@ pub struct Stack {
 
 /// Starts one stack per backend.
 pub async fn stacks() -> Vec<Stack> {
+    stacks_with(|_| {}).await
+}
+
+/// Starts one stack per backend, with `hook` applied to the users service's
+/// dependencies before it starts.
+pub async fn stacks_with(hook: impl Fn(&mut Deps)) -> Vec<Stack> {
     let mut out = Vec::new();
     for users_db in crm_testkit::each_backend().await.expect("databases") {
         let orgs_db = crm_testkit::fresh(users_db.backend)
@@ -42,7 +49,7 @@ pub async fn stacks() -> Vec<Stack> {
         let orgs = crm_testkit::spawn(orgs_deps, crm_organisations::build)
             .await
             .expect("organisations");
-        let (users, data_dir) = spawn_users(&keys, &users_db, &orgs.url).await;
+        let (users, data_dir) = spawn_users_with(&keys, &users_db, &orgs.url, &hook).await;
         out.push(Stack {
             keys,
             users_db,
@@ -62,6 +69,16 @@ pub async fn spawn_users(
     db: &TestDatabase,
     orgs_url: &str,
 ) -> (Running, tempfile::TempDir) {
+    spawn_users_with(keys, db, orgs_url, |_| {}).await
+}
+
+/// Like [`spawn_users`], with `hook` applied to the dependencies before the start.
+pub async fn spawn_users_with(
+    keys: &Keys,
+    db: &TestDatabase,
+    orgs_url: &str,
+    hook: impl Fn(&mut Deps),
+) -> (Running, tempfile::TempDir) {
     let data_dir = tempfile::tempdir().expect("data dir");
     let mut deps = crm_testkit::deps::<crm_users::Migrator>(keys, db)
         .await
@@ -70,6 +87,7 @@ pub async fn spawn_users(
         .services
         .insert("organisations".into(), orgs_url.to_owned());
     deps.config.data_dir = data_dir.path().to_owned();
+    hook(&mut deps);
     let signer = keys.signer.clone();
     let users = crm_testkit::spawn(deps, |deps| crm_users::build(deps, signer))
         .await
