@@ -14,6 +14,7 @@ use sea_orm::DatabaseConnection;
 use crate::consume::{self, Delivered, Handler, Subscription};
 use crate::entity;
 use crate::jetstream::{JetStreamPublisher, StreamSettings, connect, ensure_stream};
+use crate::metrics::EventMetrics;
 use crate::relay::{Published, Publisher};
 
 /// The transport of a running platform, shared by its services.
@@ -83,13 +84,26 @@ impl Bus {
         handler: Arc<dyn Handler>,
         shutdown: BoxFuture<'static, ()>,
     ) -> BoxFuture<'static, ()> {
+        self.subscribe_observed(db, subscription, handler, EventMetrics::default(), shutdown)
+    }
+
+    /// Subscribes like [`Bus::subscribe`], recording into the service's `metrics`.
+    pub fn subscribe_observed(
+        &self,
+        db: DatabaseConnection,
+        subscription: Subscription,
+        handler: Arc<dyn Handler>,
+        metrics: EventMetrics,
+        shutdown: BoxFuture<'static, ()>,
+    ) -> BoxFuture<'static, ()> {
         match self {
             Bus::JetStream(t) => {
                 let (js, settings) = (t.js.clone(), t.settings.clone());
                 Box::pin(async move {
                     let durable = subscription.durable();
                     if let Err(error) =
-                        consume::run(js, settings, db, subscription, handler, shutdown).await
+                        consume::run(js, settings, db, subscription, handler, metrics, shutdown)
+                            .await
                     {
                         tracing::error!(%error, consumer = %durable, "consumer stopped");
                     }
@@ -100,6 +114,7 @@ impl Bus {
                     subscription,
                     db,
                     handler,
+                    metrics,
                 });
                 shutdown
             }
@@ -111,6 +126,7 @@ struct Subscriber {
     subscription: Subscription,
     db: DatabaseConnection,
     handler: Arc<dyn Handler>,
+    metrics: EventMetrics,
 }
 
 /// Subscribers of the embedded platform.
@@ -163,9 +179,16 @@ async fn deliver(sub: &Subscriber, event: &Delivered) -> Result<(), String> {
     let consumer = sub.subscription.durable();
     let attempts = sub.subscription.max_deliver.max(1);
     let mut last_error = String::new();
+    let labels = EventMetrics::labels(&consumer);
     for attempt in 1..=attempts {
+        if attempt > 1 {
+            sub.metrics.redeliveries.get_or_create(&labels).inc();
+        }
         match consume::apply(&sub.db, &consumer, sub.handler.as_ref(), event).await {
-            Ok(_) => return Ok(()),
+            Ok(outcome) => {
+                consume::observe_applied(&sub.metrics, &labels, outcome, event);
+                return Ok(());
+            }
             Err(error) => {
                 last_error = error.0;
                 if attempt < attempts {
@@ -182,6 +205,7 @@ async fn deliver(sub: &Subscriber, event: &Delivered) -> Result<(), String> {
         }
     }
     tracing::error!(error = %last_error, event_id = %event.id, %consumer, "dead-lettering event");
+    sub.metrics.dead_letters.get_or_create(&labels).inc();
     consume::record_dead_letter(&sub.db, &consumer, event, attempts, &last_error)
         .await
         .map_err(|e| e.to_string())

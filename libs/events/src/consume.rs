@@ -18,6 +18,7 @@ use crm_db::Global as _;
 
 use crate::entity::{dead_letter, processed_event};
 use crate::jetstream::StreamSettings;
+use crate::metrics::{ConsumerLabels, EventMetrics};
 
 /// An event as a consumer receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +124,30 @@ pub async fn apply(
     Ok(Outcome::Applied)
 }
 
+/// Counts an applied event and its lag from commit (its time is the aggregate's version
+/// time in the outbox, approximated by the event id's UUIDv7 timestamp).
+pub fn observe_applied(
+    metrics: &EventMetrics,
+    labels: &ConsumerLabels,
+    outcome: Outcome,
+    event: &Delivered,
+) {
+    if outcome != Outcome::Applied {
+        return;
+    }
+    metrics.applied.get_or_create(labels).inc();
+    if let Some(ts) = event.id.get_timestamp() {
+        let (secs, nanos) = ts.to_unix();
+        let committed = secs as f64 + f64::from(nanos) / 1e9;
+        let now = Utc::now();
+        let now = now.timestamp() as f64 + f64::from(now.timestamp_subsec_nanos()) / 1e9;
+        metrics
+            .consumer_lag
+            .get_or_create(labels)
+            .observe((now - committed).max(0.0));
+    }
+}
+
 /// Records a dead letter, and marks the event handled for `consumer` in the same
 /// transaction so a later redelivery neither applies nor dead-letters it again (replaying
 /// a dead letter removes both rows).
@@ -212,6 +237,7 @@ pub async fn run(
     db: DatabaseConnection,
     subscription: Subscription,
     handler: std::sync::Arc<dyn Handler>,
+    metrics: EventMetrics,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), async_nats::Error> {
     ensure_dead_letter_stream(&js, &settings).await?;
@@ -264,14 +290,20 @@ pub async fn run(
             continue;
         };
         let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+        let labels = EventMetrics::labels(&durable);
+        if attempt > 1 {
+            metrics.redeliveries.get_or_create(&labels).inc();
+        }
         match apply(&db, &durable, handler.as_ref(), &event).await {
-            Ok(_) => {
+            Ok(outcome) => {
+                observe_applied(&metrics, &labels, outcome, &event);
                 if let Err(error) = message.double_ack().await {
                     tracing::warn!(%error, event_id = %event.id, "ack lost; the event will be seen again and skipped");
                 }
             }
             Err(error) if attempt >= subscription.max_deliver => {
                 tracing::error!(%error, event_id = %event.id, consumer = %durable, attempt, "dead-lettering event");
+                metrics.dead_letters.get_or_create(&labels).inc();
                 let mut headers = message.headers.clone().unwrap_or_default();
                 headers.insert("crm-dlq-consumer", durable.as_str());
                 headers.insert(

@@ -9,10 +9,12 @@ pub mod bus;
 pub mod consume;
 pub mod entity;
 pub mod jetstream;
+pub mod metrics;
 pub mod migration;
 pub mod outbox;
 pub mod relay;
 
 pub use bus::Bus;
+pub use metrics::EventMetrics;
 pub use outbox::{NewEvent, append};
 pub use relay::{Publisher, Relay};

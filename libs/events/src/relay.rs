@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use crm_db::Global;
 
 use crate::entity::{self, Column, Entity};
+use crate::metrics::EventMetrics;
 
 /// What a publisher achieved with a batch: how many rows, from the first, the broker
 /// acknowledged, and why it stopped short if it did.
@@ -56,6 +57,7 @@ pub struct Relay {
     batch: u64,
     poll: Duration,
     wake: Arc<Notify>,
+    metrics: EventMetrics,
 }
 
 impl std::fmt::Debug for Relay {
@@ -75,7 +77,14 @@ impl Relay {
             batch: 256,
             poll: Duration::from_millis(200),
             wake: Arc::new(Notify::new()),
+            metrics: EventMetrics::default(),
         }
+    }
+
+    /// Returns the relay recording into `metrics` (the service's registered handles).
+    pub fn with_metrics(mut self, metrics: EventMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Returns a handle that wakes the relay at once (call it after committing events),
@@ -102,11 +111,21 @@ impl Relay {
             .all(&self.db)
             .await?;
         if rows.is_empty() {
+            self.metrics.outbox_backlog.set(0);
             return Ok(0);
         }
         let outcome = self.publisher.publish(&rows).await;
         let acked = outcome.acked.min(rows.len());
         if acked > 0 {
+            let now = Utc::now();
+            for row in &rows[..acked] {
+                let waited = (now - row.created_at)
+                    .num_microseconds()
+                    .unwrap_or(0)
+                    .max(0);
+                self.metrics.publish_latency.observe(waited as f64 / 1e6);
+            }
+            self.metrics.published.inc_by(acked as u64);
             let seqs: Vec<i64> = rows[..acked].iter().map(|r| r.seq).collect();
             Entity::update_many_global()
                 .col_expr(Column::SentAt, Expr::value(Utc::now().trunc_subsecs(6)))
@@ -116,7 +135,14 @@ impl Relay {
         }
         match outcome.error {
             None => Ok(acked),
-            Some(reason) => Err(RelayError::Publish { acked, reason }),
+            Some(reason) => {
+                if let Ok(backlog) = self.backlog().await {
+                    self.metrics
+                        .outbox_backlog
+                        .set(i64::try_from(backlog).unwrap_or(i64::MAX));
+                }
+                Err(RelayError::Publish { acked, reason })
+            }
         }
     }
 

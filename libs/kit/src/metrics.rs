@@ -65,6 +65,7 @@ pub struct Metrics {
     calls: Family<CallLabels, Counter>,
     methods: HashMap<String, Arc<MethodMetrics>>,
     unknown: Arc<MethodMetrics>,
+    events: crm_events::EventMetrics,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -118,12 +119,19 @@ impl Metrics {
         };
         let methods = paths.into_iter().map(|p| (p.to_owned(), make(p))).collect();
         let unknown = make("/unknown/unknown");
+        let events = crm_events::EventMetrics::register(&mut registry);
         Self {
             registry,
             calls,
             methods,
             unknown,
+            events,
         }
+    }
+
+    /// Returns the event backbone's metrics, registered in this server's registry.
+    pub fn events(&self) -> crm_events::EventMetrics {
+        self.events.clone()
     }
 
     fn method(&self, path: &str) -> Arc<MethodMetrics> {

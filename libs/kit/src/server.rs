@@ -158,6 +158,12 @@ impl Server {
         self.config.limits.max_decoding_message_size
     }
 
+    /// Returns the handles of the event metrics this server exposes on `/metrics`, for
+    /// the service's outbox relay and consumers.
+    pub fn event_metrics(&self) -> crm_events::EventMetrics {
+        self.metrics.events()
+    }
+
     /// Adds a gRPC service.
     pub fn add_service<S>(&mut self, service: S) -> &mut Self
     where

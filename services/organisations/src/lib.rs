@@ -60,7 +60,8 @@ pub async fn build(deps: Deps) -> anyhow::Result<Server> {
         deps.keys.clone(),
         deps.mesh.clone(),
     )?;
-    let relay = crm_events::Relay::new(deps.db.clone(), deps.bus.publisher(SPEC.name));
+    let relay = crm_events::Relay::new(deps.db.clone(), deps.bus.publisher(SPEC.name))
+        .with_metrics(server.event_metrics());
     let api = grpc::OrganisationsApi::new(repo::Repo::new(deps.db.clone(), relay.waker()));
     server.background(Box::new(move |shutdown| Box::pin(relay.run(shutdown))));
     let limit = server.max_decoding_message_size();

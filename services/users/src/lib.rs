@@ -70,14 +70,6 @@ pub async fn build(deps: Deps, signer: TokenSigner) -> anyhow::Result<Server> {
     let dummy_hash = tokio::task::spawn_blocking(domain::password::dummy_hash)
         .await
         .context("cannot prepare the password checker")??;
-    let relay = crm_events::Relay::new(deps.db.clone(), deps.bus.publisher(SPEC.name));
-    let users = service::Users::new(
-        repo::Repo::new(deps.db.clone(), relay.waker()),
-        orgs::Organisations::new(organisations),
-        signer,
-        domain::sealing::Sealer::for_totp(&data_key),
-        dummy_hash,
-    );
     let mut server = Server::new(
         SPEC,
         permissions(),
@@ -85,6 +77,15 @@ pub async fn build(deps: Deps, signer: TokenSigner) -> anyhow::Result<Server> {
         deps.keys.clone(),
         deps.mesh.clone(),
     )?;
+    let relay = crm_events::Relay::new(deps.db.clone(), deps.bus.publisher(SPEC.name))
+        .with_metrics(server.event_metrics());
+    let users = service::Users::new(
+        repo::Repo::new(deps.db.clone(), relay.waker()),
+        orgs::Organisations::new(organisations),
+        signer,
+        domain::sealing::Sealer::for_totp(&data_key),
+        dummy_hash,
+    );
     server.background(Box::new(move |shutdown| Box::pin(relay.run(shutdown))));
     let limit = server.max_decoding_message_size();
     server

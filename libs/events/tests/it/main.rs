@@ -428,6 +428,7 @@ mod consumers {
                 db.db.clone(),
                 subscription.clone(),
                 Arc::new(Recorder),
+                crm_events::EventMetrics::default(),
                 async move {
                     let _ = stop_rx.await;
                 },

@@ -68,7 +68,24 @@ async fn admin_port_counts_calls() {
         .await
         .expect("create");
     env.get(admin, &c.id).await.expect("get");
-    let metrics = http_get(&format!("{}/metrics", env.running.admin_url)).await;
+    // The relay publishes the client.created event and counts it.
+    let mut metrics = String::new();
+    for _ in 0..40 {
+        metrics = http_get(&format!("{}/metrics", env.running.admin_url)).await;
+        if metrics.contains("crm_outbox_published_total 1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        metrics.contains("crm_outbox_published_total 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("crm_outbox_backlog 0"), "{metrics}");
+    assert!(
+        metrics.contains("crm_outbox_publish_latency_seconds_count 1"),
+        "{metrics}"
+    );
     assert!(
         metrics.contains("grpc_method=\"GetClient\",grpc_code=\"NotFound\"} 1"),
         "{metrics}"
