@@ -587,3 +587,136 @@ mod in_process {
         }
     }
 }
+
+mod broker_restart {
+    //! A NATS server of the test's own, stopped and started again under the relay.
+
+    use std::net::TcpListener;
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// Where the nats-server binary is: CRM_TEST_NATS_SERVER, or the Debian path.
+    fn server_binary() -> Option<PathBuf> {
+        if let Ok(path) = std::env::var("CRM_TEST_NATS_SERVER") {
+            return Some(PathBuf::from(path));
+        }
+        [
+            "/usr/sbin/nats-server",
+            "/usr/bin/nats-server",
+            "/usr/local/bin/nats-server",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+    }
+
+    struct Server {
+        child: Child,
+    }
+
+    impl Server {
+        fn start(binary: &PathBuf, port: u16, store: &std::path::Path) -> Self {
+            let child = Command::new(binary)
+                .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+                .arg(store)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start nats-server");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(Instant::now() < deadline, "nats-server did not listen");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Self { child }
+        }
+
+        fn stop(mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// Writes keep committing while the NATS server is stopped; once it is started again
+    /// the relay delivers every event, each exactly once.
+    #[tokio::test]
+    async fn the_broker_stops_and_comes_back() {
+        // Runs where the NATS tests run; there, a missing binary is a failure.
+        let Some(_) = nats_url() else { return };
+        let binary = server_binary().expect("nats-server binary (set CRM_TEST_NATS_SERVER)");
+        for db in databases().await {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("free port");
+            let store = std::env::temp_dir().join(format!("crm-nats-{}", Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&store).expect("store dir");
+            let server = Server::start(&binary, port, &store);
+            let client = async_nats::ConnectOptions::new()
+                .retry_on_initial_connect()
+                .connect(format!("nats://127.0.0.1:{port}"))
+                .await
+                .expect("client");
+            let mut js = jetstream::new(client);
+            js.set_timeout(Duration::from_millis(500));
+            let s = settings();
+            ensure_stream(&js, &s).await.expect("stream");
+            let relay = relay(&db.db, &js, &s);
+            let org = Uuid::now_v7();
+            for i in 0..300 {
+                append(&db.db, event(org, "a", i + 1))
+                    .await
+                    .expect("append");
+            }
+            assert_eq!(drain(&relay).await, 300);
+
+            server.stop();
+            for i in 300..600 {
+                append(&db.db, event(org, "a", i + 1))
+                    .await
+                    .expect("writes succeed while NATS is stopped");
+            }
+            assert!(
+                relay.publish_pending().await.is_err(),
+                "nothing can be acknowledged"
+            );
+            assert_eq!(relay.backlog().await.expect("backlog"), 300);
+
+            let _server = Server::start(&binary, port, &store);
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while relay.backlog().await.expect("backlog") > 0 {
+                assert!(
+                    Instant::now() < deadline,
+                    "the outbox did not drain after NATS came back"
+                );
+                if relay.publish_pending().await.is_err() {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+            let messages = stream_messages(&js, &s).await;
+            let versions: Vec<i64> = messages
+                .iter()
+                .filter_map(|m| std::str::from_utf8(&m.payload).ok())
+                .filter_map(|p| p.strip_prefix("a:"))
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            let expected: Vec<i64> = (1..=600).collect();
+            assert_eq!(
+                versions, expected,
+                "every event once, in order ({:?})",
+                db.backend
+            );
+            let _ = std::fs::remove_dir_all(&store);
+        }
+    }
+}
