@@ -16,14 +16,14 @@ cd "$(dirname "$0")/.."
 export CRM_DATABASE_URL="${CRM_DATABASE_URL:-postgres://postgres@127.0.0.1:5432?sslmode=disable}"
 export CRM_NATS_URL="${CRM_NATS_URL:-nats://127.0.0.1:4222}"
 BIN_DIR="${BIN_DIR:-${CARGO_TARGET_DIR:-target}/debug}"
-SERVICES=(organisations users clients)
+SERVICES=(organisations users clients activites)
 DATA_DIR="$(mktemp -d -t crm-topology.XXXXXX)"
 export CRM_DATA_DIR="$DATA_DIR"
 export CRM_LOG__FORMAT=json
 
 admin_port() {
   case "$1" in
-    organisations) echo 51062 ;; users) echo 51067 ;; clients) echo 51052 ;;
+    organisations) echo 51062 ;; users) echo 51067 ;; clients) echo 51052 ;; activites) echo 51051 ;;
   esac
 }
 

@@ -9,7 +9,7 @@ use crm_kit::config::KitConfig;
 use crm_kit::server::Server;
 
 /// Every service, in start order: organisations before users, which calls it at sign-up.
-pub const ALL: &[&str] = &["organisations", "users", "clients"];
+pub const ALL: &[&str] = &["organisations", "users", "clients", "activites"];
 
 /// Returns the dependencies of `name`, migrating as `policy` says.
 pub async fn deps_for(
@@ -25,6 +25,7 @@ pub async fn deps_for(
         }
         "users" => deps::<crm_users::Migrator>(name, config, keys, bus, policy).await,
         "clients" => deps::<crm_clients::Migrator>(name, config, keys, bus, policy).await,
+        "activites" => deps::<crm_activites::Migrator>(name, config, keys, bus, policy).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }
@@ -42,6 +43,7 @@ pub async fn build(name: &str, deps: Deps, signer: Option<&TokenSigner>) -> anyh
             crm_users::build(deps, signer).await
         }
         "clients" => crm_clients::build(deps).await,
+        "activites" => crm_activites::build(deps).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }

@@ -6,6 +6,8 @@ pub const DEFAULT_USERS_URL: &str = "http://127.0.0.1:50067";
 pub const DEFAULT_ORGANISATIONS_URL: &str = "http://127.0.0.1:50062";
 /// Default gRPC URL of the clients service.
 pub const DEFAULT_CLIENTS_URL: &str = "http://127.0.0.1:50052";
+/// Default gRPC URL of the activites service.
+pub const DEFAULT_ACTIVITES_URL: &str = "http://127.0.0.1:50051";
 
 /// The admin HTTP port of a service is its gRPC port plus this.
 pub const ADMIN_PORT_OFFSET: u16 = 1000;
@@ -19,6 +21,8 @@ pub struct Endpoints {
     pub organisations: String,
     /// The clients service (`CRM_E2E_CLIENTS_URL`).
     pub clients: String,
+    /// The activites service (`CRM_E2E_ACTIVITES_URL`).
+    pub activites: String,
 }
 
 impl Default for Endpoints {
@@ -27,6 +31,7 @@ impl Default for Endpoints {
             users: DEFAULT_USERS_URL.to_owned(),
             organisations: DEFAULT_ORGANISATIONS_URL.to_owned(),
             clients: DEFAULT_CLIENTS_URL.to_owned(),
+            activites: DEFAULT_ACTIVITES_URL.to_owned(),
         }
     }
 }
@@ -50,15 +55,17 @@ impl Endpoints {
             users: pick("CRM_E2E_USERS_URL", DEFAULT_USERS_URL),
             organisations: pick("CRM_E2E_ORGANISATIONS_URL", DEFAULT_ORGANISATIONS_URL),
             clients: pick("CRM_E2E_CLIENTS_URL", DEFAULT_CLIENTS_URL),
+            activites: pick("CRM_E2E_ACTIVITES_URL", DEFAULT_ACTIVITES_URL),
         }
     }
 
-    /// Returns the three services as (name, gRPC URL) pairs.
-    pub fn all(&self) -> [(&'static str, &str); 3] {
+    /// Returns the services as (name, gRPC URL) pairs.
+    pub fn all(&self) -> [(&'static str, &str); 4] {
         [
             ("users", self.users.as_str()),
             ("organisations", self.organisations.as_str()),
             ("clients", self.clients.as_str()),
+            ("activites", self.activites.as_str()),
         ]
     }
 }

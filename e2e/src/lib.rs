@@ -13,6 +13,7 @@
 
 pub mod bench_server;
 pub mod endpoints;
+pub mod events_bench;
 pub mod live;
 pub mod load;
 pub mod mock;

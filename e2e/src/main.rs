@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use crm_e2e::bench_server::{BenchKeys, BenchServer, Mode};
 use crm_e2e::load::{LoadConfig, parse_duration};
-use crm_e2e::{Endpoints, live, mock};
+use crm_e2e::{Endpoints, events_bench, live, mock};
 
 /// End-to-end suites and a gRPC load generator for the CRM services.
 #[derive(Debug, Parser)]
@@ -34,6 +34,9 @@ enum Command {
     /// Serves GetClient with a fixed record, bare tonic or through the kit (a benchmark
     /// fixture); prints "TOKEN <jwt>" first.
     BenchServer(BenchServerArgs),
+    /// Measures the event backbone: outbox-to-JetStream publish rate, and commit-to-
+    /// consumer latency at a steady rate (real NATS and database).
+    EventsBench(events_bench::EventsBenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -105,6 +108,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Load(args) => load(args).await,
         Command::BenchServer(args) => bench_server(args).await,
+        Command::EventsBench(args) => events_bench::run(args).await.map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -5,6 +5,7 @@
 mod accounts;
 mod clients;
 mod platform;
+mod timeline;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub struct Live {
     users: Channel,
     organisations: Channel,
     clients: Channel,
+    activites: Channel,
     first: OnceCell<Account>,
     second: OnceCell<Account>,
     client: OnceCell<clients_pb::Client>,
@@ -65,6 +67,7 @@ impl Live {
             users: channel(&endpoints.users)?,
             organisations: channel(&endpoints.organisations)?,
             clients: channel(&endpoints.clients)?,
+            activites: channel(&endpoints.activites)?,
             endpoints,
             first: OnceCell::new(),
             second: OnceCell::new(),
@@ -169,6 +172,7 @@ pub fn scenarios(live: &Arc<Live>) -> Runner {
     platform::add(&mut runner, live);
     accounts::add_sign_up(&mut runner, live);
     clients::add(&mut runner, live);
+    timeline::add(&mut runner, live);
     accounts::add_sessions(&mut runner, live);
     runner
 }

@@ -37,7 +37,8 @@ async fn live_suite_reports_unreachable_services() {
     let endpoints = Endpoints {
         users: url.clone(),
         organisations: url.clone(),
-        clients: url,
+        clients: url.clone(),
+        activites: url,
     };
     let live = live::Live::new(endpoints).unwrap();
     let runner = live::scenarios(&live);

@@ -297,7 +297,7 @@ pub async fn run(
         match apply(&db, &durable, handler.as_ref(), &event).await {
             Ok(outcome) => {
                 observe_applied(&metrics, &labels, outcome, &event);
-                if let Err(error) = message.double_ack().await {
+                if let Err(error) = message.ack().await {
                     tracing::warn!(%error, event_id = %event.id, "ack lost; the event will be seen again and skipped");
                 }
             }

@@ -46,6 +46,15 @@ pub mod clients {
     }
 }
 
+/// The activites service: the activity timeline.
+pub mod activites {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.activites.v1.rs"));
+    }
+}
+
 /// Domain events published on NATS JetStream (`crm.events.<type>`), one message per
 /// event type; see [`EVENT_TYPES`](crate::EVENT_TYPES).
 pub mod events {

@@ -1,0 +1,3 @@
+//! sea-orm entities of the activites service.
+
+pub mod activity;
