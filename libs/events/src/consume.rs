@@ -124,6 +124,53 @@ pub async fn apply(
     Ok(Outcome::Applied)
 }
 
+/// Most events applied in one transaction by a JetStream consumer.
+const BATCH: usize = 256;
+
+/// Applies `events` in one transaction: each in a savepoint, so a failing handler undoes
+/// only its own writes; the applied ones and their `processed_events` rows commit
+/// together. Returns each event's outcome, in order; an error of the transaction itself
+/// fails the whole batch.
+pub async fn apply_batch(
+    db: &DatabaseConnection,
+    consumer: &str,
+    handler: &dyn Handler,
+    events: &[Delivered],
+) -> Result<Vec<Result<Outcome, HandlerError>>, DbErr> {
+    use sea_orm::TransactionTrait as _;
+    let txn = crm_db::begin_write(db).await?;
+    let mut outcomes = Vec::with_capacity(events.len());
+    for event in events {
+        let seen = processed_event::Entity::find_by_id_global((consumer.to_owned(), event.id))
+            .one(&txn)
+            .await?;
+        if seen.is_some() {
+            outcomes.push(Ok(Outcome::Duplicate));
+            continue;
+        }
+        let savepoint = txn.begin().await?;
+        match handler.handle(&savepoint, event).await {
+            Ok(()) => {
+                processed_event::Entity::insert(processed_event::ActiveModel {
+                    consumer: Set(consumer.to_owned()),
+                    event_id: Set(event.id),
+                    processed_at: Set(Utc::now().trunc_subsecs(6)),
+                })
+                .exec(&savepoint)
+                .await?;
+                savepoint.commit().await?;
+                outcomes.push(Ok(Outcome::Applied));
+            }
+            Err(error) => {
+                savepoint.rollback().await?;
+                outcomes.push(Err(error));
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
 /// Counts an applied event and its lag from commit (its time is the aggregate's version
 /// time in the outbox, approximated by the event id's UUIDv7 timestamp).
 pub fn observe_applied(
@@ -270,75 +317,111 @@ pub async fn run(
         .await?;
     let mut messages = consumer.messages().await?;
     let dlq_subject = format!("{}.{}", dlq_prefix(&settings), subscription.service);
+    let labels = EventMetrics::labels(&durable);
     tokio::pin!(shutdown);
     loop {
         let next = tokio::select! {
             () = &mut shutdown => return Ok(()),
             next = messages.next() => next,
         };
-        let Some(message) = next else { return Ok(()) };
-        let message = match message {
-            Ok(m) => m,
+        let Some(first) = next else { return Ok(()) };
+        // Take what has already arrived with the first message, so one transaction (one
+        // commit) applies a batch: at a steady rate each commit otherwise waits for its own
+        // log flush.
+        let mut batch = Vec::with_capacity(BATCH);
+        batch.push(first);
+        while batch.len() < BATCH {
+            match futures::FutureExt::now_or_never(messages.next()) {
+                Some(Some(m)) => batch.push(m),
+                _ => break,
+            }
+        }
+        let mut events = Vec::with_capacity(batch.len());
+        let mut carried = Vec::with_capacity(batch.len());
+        for message in batch {
+            let message = match message {
+                Ok(m) => m,
+                Err(error) => {
+                    tracing::warn!(%error, consumer = %durable, "consumer stream error");
+                    continue;
+                }
+            };
+            match delivered(&message) {
+                Some(event) => {
+                    events.push(event);
+                    carried.push(message);
+                }
+                None => {
+                    tracing::error!(consumer = %durable, "message without CloudEvents headers; terminated");
+                    let _ = message.ack_with(AckKind::Term).await;
+                }
+            }
+        }
+        let outcomes = match apply_batch(&db, &durable, handler.as_ref(), &events).await {
+            Ok(outcomes) => outcomes,
             Err(error) => {
-                tracing::warn!(%error, consumer = %durable, "consumer stream error");
+                // The batch's transaction failed as a whole: every event comes back.
+                tracing::warn!(%error, consumer = %durable, "batch not applied; redelivering");
+                for message in &carried {
+                    let _ = message
+                        .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                        .await;
+                }
                 continue;
             }
         };
-        let Some(event) = delivered(&message) else {
-            tracing::error!(consumer = %durable, "message without CloudEvents headers; terminated");
-            let _ = message.ack_with(AckKind::Term).await;
-            continue;
-        };
-        let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
-        let labels = EventMetrics::labels(&durable);
-        if attempt > 1 {
-            metrics.redeliveries.get_or_create(&labels).inc();
-        }
-        match apply(&db, &durable, handler.as_ref(), &event).await {
-            Ok(outcome) => {
-                observe_applied(&metrics, &labels, outcome, &event);
-                if let Err(error) = message.ack().await {
-                    tracing::warn!(%error, event_id = %event.id, "ack lost; the event will be seen again and skipped");
-                }
+        for ((message, event), outcome) in carried.iter().zip(&events).zip(outcomes) {
+            let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+            if attempt > 1 {
+                metrics.redeliveries.get_or_create(&labels).inc();
             }
-            Err(error) if attempt >= subscription.max_deliver => {
-                tracing::error!(%error, event_id = %event.id, consumer = %durable, attempt, "dead-lettering event");
-                metrics.dead_letters.get_or_create(&labels).inc();
-                let mut headers = message.headers.clone().unwrap_or_default();
-                headers.insert("crm-dlq-consumer", durable.as_str());
-                headers.insert(
-                    "crm-dlq-error",
-                    error.0.chars().take(500).collect::<String>().as_str(),
-                );
-                let published = js
-                    .publish_with_headers(dlq_subject.clone(), headers, message.payload.clone())
-                    .await;
-                let recorded = record_dead_letter(&db, &durable, &event, attempt, &error.0).await;
-                match (published, recorded) {
-                    (Ok(ack), Ok(())) => {
-                        let _ = ack.await;
-                        let _ = message.ack_with(AckKind::Term).await;
-                    }
-                    (p, r) => {
-                        tracing::error!(
-                            published = p.is_ok(),
-                            recorded = r.is_ok(),
-                            "dead letter not stored; redelivering"
-                        );
-                        let _ = message
-                            .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
-                            .await;
+            match outcome {
+                Ok(outcome) => {
+                    observe_applied(&metrics, &labels, outcome, event);
+                    if let Err(error) = message.ack().await {
+                        tracing::warn!(%error, event_id = %event.id, "ack lost; the event will be seen again and skipped");
                     }
                 }
-            }
-            Err(error) => {
-                let delay = subscription
-                    .backoff
-                    .get((attempt as usize).saturating_sub(1))
-                    .or(subscription.backoff.last())
-                    .copied();
-                tracing::warn!(%error, event_id = %event.id, consumer = %durable, attempt, "event failed; will retry");
-                let _ = message.ack_with(AckKind::Nak(delay)).await;
+                Err(error) if attempt >= subscription.max_deliver => {
+                    tracing::error!(%error, event_id = %event.id, consumer = %durable, attempt, "dead-lettering event");
+                    metrics.dead_letters.get_or_create(&labels).inc();
+                    let mut headers = message.headers.clone().unwrap_or_default();
+                    headers.insert("crm-dlq-consumer", durable.as_str());
+                    headers.insert(
+                        "crm-dlq-error",
+                        error.0.chars().take(500).collect::<String>().as_str(),
+                    );
+                    let published = js
+                        .publish_with_headers(dlq_subject.clone(), headers, message.payload.clone())
+                        .await;
+                    let recorded =
+                        record_dead_letter(&db, &durable, event, attempt, &error.0).await;
+                    match (published, recorded) {
+                        (Ok(ack), Ok(())) => {
+                            let _ = ack.await;
+                            let _ = message.ack_with(AckKind::Term).await;
+                        }
+                        (p, r) => {
+                            tracing::error!(
+                                published = p.is_ok(),
+                                recorded = r.is_ok(),
+                                "dead letter not stored; redelivering"
+                            );
+                            let _ = message
+                                .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                                .await;
+                        }
+                    }
+                }
+                Err(error) => {
+                    let delay = subscription
+                        .backoff
+                        .get((attempt as usize).saturating_sub(1))
+                        .or(subscription.backoff.last())
+                        .copied();
+                    tracing::warn!(%error, event_id = %event.id, consumer = %durable, attempt, "event failed; will retry");
+                    let _ = message.ack_with(AckKind::Nak(delay)).await;
+                }
             }
         }
     }

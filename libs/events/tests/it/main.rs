@@ -375,6 +375,29 @@ mod consumers {
         }
     }
 
+    /// A batch applies each event in its own savepoint: a failing handler undoes only its
+    /// own writes, the rest commit together, and a repeated event is a duplicate.
+    #[tokio::test]
+    async fn a_batch_isolates_a_failing_event() {
+        for db in databases().await {
+            effects_table(&db.db).await;
+            let a = sample("a");
+            let events = vec![a.clone(), sample("poison"), sample("b"), a];
+            let outcomes = consume::apply_batch(&db.db, "batch-sub", &Recorder, &events)
+                .await
+                .expect("batch");
+            let summary: Vec<String> = outcomes
+                .iter()
+                .map(|o| match o {
+                    Ok(outcome) => format!("{outcome:?}"),
+                    Err(_) => "failed".into(),
+                })
+                .collect();
+            assert_eq!(summary, ["Applied", "failed", "Applied", "Duplicate"]);
+            assert_eq!(effects(&db.db).await, ["a", "b"]);
+        }
+    }
+
     /// A poison event is dead-lettered (subject and table) after max_deliver attempts,
     /// while the events after it are applied; an event already applied before a restart is
     /// acknowledged without being applied again.
