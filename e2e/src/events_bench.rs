@@ -145,7 +145,28 @@ pub async fn run(args: EventsBenchArgs) -> anyhow::Result<()> {
         published as f64 / elapsed
     );
 
-    // 2. Commit-to-consumer latency at a steady rate, through a durable JetStream consumer.
+    js.delete_stream(&settings.name).await?;
+
+    // 2. Commit-to-consumer latency at a steady rate, through a durable JetStream consumer,
+    // on a stream and outbox of its own so only the events of this run are measured.
+    let tag = Uuid::new_v4().simple().to_string();
+    let settings = StreamSettings {
+        name: format!("BENCH_{tag}"),
+        subject_prefix: format!("bench.{tag}.events"),
+        ..StreamSettings::default()
+    };
+    ensure_stream(&js, &settings)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the stream: {e}"))?;
+    let db = database(&args.database).await?;
+    let relay = Relay::new(
+        db.clone(),
+        Arc::new(JetStreamPublisher::new(
+            js.clone(),
+            settings.clone(),
+            "bench",
+        )),
+    );
     let consumer_db = database(&args.database).await?;
     let latency = Arc::new(Latency(Mutex::new(Histogram::new(3)?)));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
