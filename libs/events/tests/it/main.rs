@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, Context};
+use crm_events::consume;
 use crm_events::jetstream::{JetStreamPublisher, StreamSettings, ensure_stream};
 use crm_events::relay::{Published, Publisher, RelayError};
 use crm_events::{NewEvent, Relay, append};
@@ -210,7 +211,65 @@ async fn broker_down_then_up_delivers_everything_once() {
             let expected: Vec<i64> = (1..=100).collect();
             assert_eq!(versions, expected, "aggregate agg{agg} in commit order");
         }
+        // Every event reaches each of two durable consumers exactly once.
+        for name in ["first", "second"] {
+            let counter = Arc::new(Counter::default());
+            let subscription = consume::Subscription {
+                service: format!("svc{}", Uuid::new_v4().simple()),
+                name: name.into(),
+                event_types: vec!["client.created".into()],
+                max_deliver: 3,
+                backoff: vec![Duration::from_millis(100)],
+            };
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(consume::run(
+                live.clone(),
+                s.clone(),
+                db.db.clone(),
+                subscription,
+                counter.clone(),
+                crm_events::EventMetrics::default(),
+                async move {
+                    let _ = stop_rx.await;
+                },
+            ));
+            for _ in 0..200 {
+                if counter.0.lock().map(|c| c.len()).unwrap_or(0) >= 1000 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            // A little longer, so a duplicate would have time to show.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let _ = stop_tx.send(());
+            task.await.expect("join").expect("consumer");
+            let mut seen = counter.0.lock().map(|c| c.clone()).unwrap_or_default();
+            assert_eq!(seen.len(), 1000, "consumer {name} applied every event");
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), 1000, "consumer {name} applied each event once");
+        }
         live.delete_stream(&s.name).await.expect("delete stream");
+        let _ = live.delete_stream(format!("{}_DLQ", s.name)).await;
+    }
+}
+
+/// Remembers the ids of the events it applies.
+#[derive(Default)]
+struct Counter(std::sync::Mutex<Vec<Uuid>>);
+
+impl consume::Handler for Counter {
+    fn handle<'a>(
+        &'a self,
+        _: &'a sea_orm::DatabaseTransaction,
+        event: &'a consume::Delivered,
+    ) -> BoxFuture<'a, Result<(), consume::HandlerError>> {
+        Box::pin(async move {
+            if let Ok(mut seen) = self.0.lock() {
+                seen.push(event.id);
+            }
+            Ok(())
+        })
     }
 }
 
