@@ -136,8 +136,19 @@ pub async fn deps<M: MigratorTrait>(
             .await
             .with_context(|| format!("cannot migrate the database of {service}"))?,
         MigrationPolicy::Require => {
+            // A database with no migration applied yet (just created) is migrated here,
+            // so a new service comes up on its own; an existing one with pending
+            // migrations waits for `crm migrate`, which an operator runs on purpose.
+            let applied = M::get_applied_migrations(&db)
+                .await
+                .map(|a| a.len())
+                .unwrap_or(0);
             let pending = M::get_pending_migrations(&db).await?;
-            if !pending.is_empty() {
+            if applied == 0 {
+                crm_db::migrate::<M>(&db)
+                    .await
+                    .with_context(|| format!("cannot migrate the new database of {service}"))?;
+            } else if !pending.is_empty() {
                 anyhow::bail!(
                     "{} pending migrations in the database of {service}: run `crm migrate {service}` (or set CRM_AUTO_MIGRATE=true)",
                     pending.len()
