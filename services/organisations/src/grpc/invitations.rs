@@ -4,7 +4,7 @@ use crm_proto::organisations::v1 as pb;
 use crm_shared::validate::validate_email;
 use tonic::{Request, Response, Status};
 
-use super::{invalid, next_page_token, own_organisation, page};
+use super::{invalid, next_page_token, organisation_and_id, own_organisation, page};
 use crate::convert::{
     Violations, invitation_to_proto, membership_to_proto, optional_uuid, role_field, uuid_field,
 };
@@ -122,14 +122,12 @@ pub async fn revoke(
 ) -> Result<Response<pb::RevokeInvitationResponse>, Status> {
     let ctx = crm_kit::context(&request)?;
     let req = request.get_ref();
-    let mut v = Violations::new();
-    let org = uuid_field(&req.organisation_id, "organisation_id", &mut v);
-    let id = uuid_field(&req.invitation_id, "invitation_id", &mut v);
-    invalid(v)?;
-    let tenant = own_organisation(ctx, org)?;
-    let Some(id) = id else {
-        return Err(Status::invalid_argument("invitation_id is required"));
-    };
+    let (tenant, id) = organisation_and_id(
+        ctx,
+        &req.organisation_id,
+        &req.invitation_id,
+        "invitation_id",
+    )?;
     let now = crate::repo::now();
     let invitation = repo.revoke(tenant, id, now).await?;
     tracing::info!(invitation_id = %id, "invitation revoked");

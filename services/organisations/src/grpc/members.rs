@@ -4,7 +4,7 @@ use crm_db::Tenant;
 use crm_proto::organisations::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::{invalid, next_page_token, own_organisation, page};
+use super::{invalid, next_page_token, organisation_and_id, own_organisation, page};
 use crate::convert::{Violations, membership_to_proto, role_field, uuid_field};
 use crate::domain;
 use crate::error::Error;
@@ -67,14 +67,7 @@ pub async fn remove(
 ) -> Result<Response<pb::RemoveMemberResponse>, Status> {
     let ctx = crm_kit::context(&request)?;
     let req = request.get_ref();
-    let mut v = Violations::new();
-    let org = uuid_field(&req.organisation_id, "organisation_id", &mut v);
-    let user = uuid_field(&req.user_id, "user_id", &mut v);
-    invalid(v)?;
-    let tenant = own_organisation(ctx, org)?;
-    let Some(user) = user else {
-        return Err(Status::invalid_argument("user_id is required"));
-    };
+    let (tenant, user) = organisation_and_id(ctx, &req.organisation_id, &req.user_id, "user_id")?;
     let leaving = ctx.user_id()? == user;
     // The table lets every member through (so that anyone may leave); removing someone
     // else is refused here before the member is even looked up.

@@ -52,6 +52,24 @@ fn own_organisation(ctx: &RequestContext, requested: Option<Uuid>) -> Result<Ten
     }
 }
 
+/// Returns the caller's organisation and the id in `id_text` for a request that names an
+/// organisation and one resource in it: both ids checked together, and another
+/// organisation answered NOT_FOUND.
+fn organisation_and_id(
+    ctx: &RequestContext,
+    org_text: &str,
+    id_text: &str,
+    id_field: &str,
+) -> Result<(Tenant, Uuid), Status> {
+    let mut v = Violations::new();
+    let org = crate::convert::uuid_field(org_text, "organisation_id", &mut v);
+    let id = crate::convert::uuid_field(id_text, id_field, &mut v);
+    invalid(v)?;
+    let tenant = own_organisation(ctx, org)?;
+    let id = id.ok_or_else(|| Status::invalid_argument(format!("{id_field} is required")))?;
+    Ok((tenant, id))
+}
+
 /// A keyset page request, checked.
 struct Page {
     size: u64,
