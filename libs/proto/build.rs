@@ -8,6 +8,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
     collect_protos(&root.join("crm"), &mut files)?;
     files.sort();
+    // The error model, so the edge can write google.rpc.Status details in JSON and
+    // reflection clients can decode them.
+    files.push(root.join("google/rpc/status.proto"));
+    files.push(root.join("google/rpc/error_details.proto"));
     println!("cargo:rerun-if-changed={}", root.display());
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
@@ -15,6 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut compiler = protox::Compiler::new([&root])?;
     compiler.include_imports(true);
+    // Comments travel in the descriptor set: the edge's OpenAPI document and reflection
+    // clients show them.
+    compiler.include_source_info(true);
     compiler.open_files(&files)?;
     // Encoded by protox itself: re-encoding through prost_types would drop the
     // google.api.http options (extensions), which the JSON edge and clients read.

@@ -52,22 +52,32 @@ impl ErrorKind {
 
     /// Returns the HTTP status of the kind, as grpc-gateway maps its gRPC code.
     pub fn http_status(self) -> u16 {
-        match self {
-            Self::InvalidArgument | Self::FailedPrecondition => 400,
-            Self::Unauthenticated => 401,
-            Self::PermissionDenied => 403,
-            Self::NotFound => 404,
-            Self::AlreadyExists | Self::Aborted => 409,
-            Self::ResourceExhausted => 429,
-            Self::Unavailable => 503,
-            Self::DeadlineExceeded => 504,
-            Self::Internal => 500,
-        }
+        http_status_of(self.grpc_code())
     }
 
     /// Returns a status of this kind with a lowercase message.
     pub fn status(self, message: impl Into<String>) -> Status {
         Status::new(self.grpc_code(), message)
+    }
+}
+
+/// Returns the HTTP status grpc-gateway answers for a gRPC code; the JSON edge uses it
+/// for every answer.
+pub fn http_status_of(code: Code) -> u16 {
+    match code {
+        Code::Ok => 200,
+        // Not in RFC 9110; the status nginx and grpc-gateway use for a client that gave up.
+        Code::Cancelled => 499,
+        Code::Unknown | Code::Internal | Code::DataLoss => 500,
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => 400,
+        Code::DeadlineExceeded => 504,
+        Code::NotFound => 404,
+        Code::AlreadyExists | Code::Aborted => 409,
+        Code::PermissionDenied => 403,
+        Code::Unauthenticated => 401,
+        Code::ResourceExhausted => 429,
+        Code::Unimplemented => 501,
+        Code::Unavailable => 503,
     }
 }
 

@@ -1,0 +1,104 @@
+//! One door for gRPC clients: native gRPC and gRPC-Web requests to the edge go to the
+//! service that owns their path, and the edge itself answers reflection (v1 and
+//! v1alpha, for every service at once) and health, so `grpcurl -plaintext
+//! localhost:8080 list` shows the whole platform.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use http::{HeaderValue, Request, Response};
+use tonic::body::Body;
+use tower::ServiceExt as _;
+
+use crate::Edge;
+use crate::headers::strip_internal;
+
+const REFLECTION_V1: &str = "/grpc.reflection.v1.ServerReflection/";
+const REFLECTION_V1ALPHA: &str = "/grpc.reflection.v1alpha.ServerReflection/";
+const HEALTH: &str = "/grpc.health.v1.Health/";
+
+type Local = tower::util::BoxCloneSyncService<Request<Body>, Response<Body>, Infallible>;
+
+/// The services the edge answers itself.
+#[derive(Clone)]
+pub struct LocalServices {
+    reflection_v1: Local,
+    reflection_v1alpha: Local,
+    health: Local,
+}
+
+impl std::fmt::Debug for LocalServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LocalServices")
+    }
+}
+
+impl LocalServices {
+    /// Returns reflection over `descriptor_set` and a health service reporting the edge
+    /// as serving.
+    pub async fn new(descriptor_set: &[u8]) -> anyhow::Result<Self> {
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(descriptor_set)
+            .build_v1()?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(descriptor_set)
+            .build_v1alpha()?;
+        let (reporter, health) = tonic_health::server::health_reporter();
+        reporter
+            .set_service_status("", tonic_health::ServingStatus::Serving)
+            .await;
+        Ok(Self {
+            reflection_v1: Local::new(reflection_v1),
+            reflection_v1alpha: Local::new(reflection_v1alpha),
+            health: Local::new(health),
+        })
+    }
+}
+
+/// Serves one gRPC request (gRPC-Web ones arrive here already translated).
+pub async fn serve(
+    edge: Arc<Edge>,
+    mut request: Request<Body>,
+) -> Result<Response<Body>, Infallible> {
+    let path = request.uri().path();
+    if path.starts_with(REFLECTION_V1) {
+        return edge.local.reflection_v1.clone().oneshot(request).await;
+    }
+    if path.starts_with(REFLECTION_V1ALPHA) {
+        return edge.local.reflection_v1alpha.clone().oneshot(request).await;
+    }
+    if path.starts_with(HEALTH) {
+        return edge.local.health.clone().oneshot(request).await;
+    }
+    let Some(channel) = edge.upstreams.for_path(path).cloned() else {
+        return Ok(tonic::Status::unimplemented(format!("no service serves {path}")).into_http());
+    };
+    // The limits and the token check of the JSON routes apply here as well.
+    let facts = request
+        .extensions()
+        .get::<crate::transcode::RequestFacts>()
+        .cloned();
+    if let Some(facts) = &facts {
+        if let Err(e) = edge.limits.check_ip(facts.client) {
+            return Ok(e.to_status().into_http());
+        }
+        if let Ok(Some(caller)) = edge.auth.caller(request.headers()).await
+            && let Some(org) = caller.organisation.as_deref()
+            && let Err(e) = edge.limits.check_organisation(org)
+        {
+            return Ok(e.to_status().into_http());
+        }
+    }
+    let headers = request.headers_mut();
+    strip_internal(headers);
+    if let Some(facts) = &facts {
+        headers.insert(crate::headers::REQUEST_ID, facts.request_id.clone());
+        if let Ok(ip) = HeaderValue::from_str(&facts.client.to_string()) {
+            headers.insert("x-forwarded-for", ip);
+        }
+    }
+    match channel.oneshot(request).await {
+        Ok(response) => Ok(response),
+        Err(e) => Ok(tonic::Status::unavailable(format!("service unreachable: {e}")).into_http()),
+    }
+}
