@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use crm_e2e::bench_server::{BenchKeys, BenchServer, Mode};
-use crm_e2e::load::{LoadConfig, parse_duration};
+use crm_e2e::load::{HttpLoadConfig, HttpVersion, LoadConfig, LoadReport, parse_duration};
 use crm_e2e::{Endpoints, events_bench, live, mock};
 
 /// End-to-end suites and a gRPC load generator for the CRM services.
@@ -28,6 +28,10 @@ enum Command {
     /// Sends one unary request over and over (ghz-style) and reports throughput,
     /// latency percentiles and codes.
     Load(LoadArgs),
+    /// Sends one HTTP request over and over (the JSON edge's GET /v1/clients/{id}, say)
+    /// and reports like `load` does, HTTP statuses counted as the gRPC codes they stand
+    /// for (2xx OK, 401 UNAUTHENTICATED, 404 NOT_FOUND, other 5xx INTERNAL, …).
+    LoadHttp(LoadHttpArgs),
     /// Signs up a fresh user and creates a client (at the CRM_E2E_* URLs); prints
     /// "TOKEN <jwt>" and "CLIENT_ID <id>" for load runs against the real services.
     Seed,
@@ -77,6 +81,46 @@ struct LoadArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct LoadHttpArgs {
+    /// URL of the resource (cleartext HTTP only).
+    #[arg(long)]
+    url: String,
+    /// Request method (GET, POST, …; any case).
+    #[arg(long, default_value = "GET", value_parser = parse_method)]
+    method: http::Method,
+    /// A JSON request body, sent with content-type application/json.
+    #[arg(long, short = 'd')]
+    data: Option<String>,
+    /// Bearer token; none when empty.
+    #[arg(long, default_value = "", env = "CRM_E2E_TOKEN")]
+    token: String,
+    /// Speaks HTTP/2 with prior knowledge instead of HTTP/1.1 keep-alive.
+    #[arg(long)]
+    http2: bool,
+    /// Requests in flight at once (over HTTP/1.1, one connection each).
+    #[arg(long, short = 'c', default_value_t = 64)]
+    concurrency: usize,
+    /// HTTP/2 connections to spread the requests over (not used over HTTP/1.1).
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// How long to record (10s, 500ms, 1m).
+    #[arg(long, short = 'z', default_value = "10s", value_parser = parse_duration)]
+    duration: std::time::Duration,
+    /// How long to send before recording.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    warmup: std::time::Duration,
+    /// Deadline of each request, body included.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    timeout: std::time::Duration,
+    /// A server process whose CPU time and memory to report.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Prints one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
 struct BenchServerArgs {
     /// bare: plain tonic; kit: crm_kit::Server like the real services.
     #[arg(long, value_enum)]
@@ -107,6 +151,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Load(args) => load(args).await,
+        Command::LoadHttp(args) => load_http(args).await,
         Command::BenchServer(args) => bench_server(args).await,
         Command::EventsBench(args) => events_bench::run(args).await.map(|()| ExitCode::SUCCESS),
     }
@@ -134,7 +179,42 @@ async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
         ..LoadConfig::new(args.target, args.method, args.data)
     };
     let report = crm_e2e::load::run(&config).await?;
-    let text = if args.json {
+    print_report(&report, args.json)
+}
+
+async fn load_http(args: LoadHttpArgs) -> anyhow::Result<ExitCode> {
+    let config = HttpLoadConfig {
+        method: args.method,
+        body: args.data,
+        token: Some(args.token).filter(|t| !t.trim().is_empty()),
+        version: if args.http2 {
+            HttpVersion::Http2
+        } else {
+            HttpVersion::Http1
+        },
+        concurrency: args.concurrency,
+        connections: args.connections,
+        duration: args.duration,
+        warmup: args.warmup,
+        timeout: args.timeout,
+        server_pid: args.server_pid,
+        ..HttpLoadConfig::new(args.url)
+    };
+    let report = crm_e2e::load::http::run(&config).await?;
+    print_report(&report, args.json)
+}
+
+/// Parses an HTTP method, upper-casing it first: methods are case-sensitive on the
+/// wire, and `--method post` means POST.
+fn parse_method(text: &str) -> anyhow::Result<http::Method> {
+    Ok(http::Method::from_bytes(
+        text.trim().to_ascii_uppercase().as_bytes(),
+    )?)
+}
+
+/// Prints a load report as text, or as one JSON object when `json`.
+fn print_report(report: &LoadReport, json: bool) -> anyhow::Result<ExitCode> {
+    let text = if json {
         report.to_json() + "\n"
     } else {
         report.to_text()

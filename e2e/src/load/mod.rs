@@ -2,8 +2,12 @@
 //! input descriptor, then `concurrency` workers spread over `connections` HTTP/2
 //! connections send the raw bytes for a fixed duration (after an unrecorded warm-up),
 //! recording each call's latency in an HDR histogram and counting answers by code.
+//!
+//! [`http`] drives the JSON edge the same way (HTTP/1.1 or HTTP/2 requests instead of
+//! gRPC calls) and reports in the same format, so the two can be compared.
 
 mod codec;
+pub mod http;
 pub mod proc;
 mod report;
 
@@ -21,6 +25,8 @@ use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 
 pub use codec::RawCodec;
+pub use http::{HttpLoadConfig, HttpVersion};
+use report::RunShape;
 pub use report::{Latency, LoadReport, ServerUsage};
 
 /// Highest latency the histograms track, in microseconds (slower calls count as this).
@@ -160,6 +166,27 @@ struct WorkerStats {
     codes: [u64; 17],
 }
 
+impl WorkerStats {
+    fn new() -> anyhow::Result<Self> {
+        Ok(Self {
+            latency: new_histogram()?,
+            codes: [0; 17],
+        })
+    }
+
+    /// Records a call started at `sent` that ended with `code`, unless it started
+    /// before `record_from` (during the warm-up).
+    fn record(&mut self, sent: Instant, record_from: Instant, code: Code) {
+        if sent >= record_from {
+            let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+            self.latency.saturating_record(micros.max(1));
+            if let Some(n) = self.codes.get_mut(code as usize) {
+                *n += 1;
+            }
+        }
+    }
+}
+
 /// What every worker shares.
 #[derive(Clone)]
 struct Plan {
@@ -225,16 +252,25 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
             tokio::spawn(worker(channel, plan.clone()))
         })
         .collect();
+    measure(config, workers, record_from, plan.end, config.server_pid).await
+}
 
+/// Waits out the warm-up and the recorded window (`record_from` to `end`) while
+/// `workers` send, measuring this process's and the server's CPU time over the window,
+/// then merges what the workers saw into the report of the run `shape` describes.
+async fn measure(
+    shape: impl Into<RunShape>,
+    workers: Vec<tokio::task::JoinHandle<anyhow::Result<WorkerStats>>>,
+    record_from: Instant,
+    end: Instant,
+    server_pid: Option<u32>,
+) -> anyhow::Result<LoadReport> {
     tokio::time::sleep_until(record_from.into()).await;
     let client_cpu_before = proc::cpu_seconds(None)?;
-    let server_cpu_before = config
-        .server_pid
-        .map(|p| proc::cpu_seconds(Some(p)))
-        .transpose()?;
-    tokio::time::sleep_until(plan.end.into()).await;
+    let server_cpu_before = server_pid.map(|p| proc::cpu_seconds(Some(p))).transpose()?;
+    tokio::time::sleep_until(end.into()).await;
     let client_cpu = proc::cpu_seconds(None)? - client_cpu_before;
-    let server_cpu = match (config.server_pid, server_cpu_before) {
+    let server_cpu = match (server_pid, server_cpu_before) {
         (Some(pid), Some(before)) => Some((pid, proc::cpu_seconds(Some(pid))? - before)),
         _ => None,
     };
@@ -254,9 +290,7 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
         Some((pid, cpu)) => Some(ServerUsage::measure(pid, cpu, latency.len())?),
         None => None,
     };
-    Ok(LoadReport::new(
-        config, &latency, &codes, client_cpu, server,
-    ))
+    Ok(LoadReport::new(shape, &latency, &codes, client_cpu, server))
 }
 
 fn new_histogram() -> anyhow::Result<Histogram<u64>> {
@@ -266,10 +300,7 @@ fn new_histogram() -> anyhow::Result<Histogram<u64>> {
 /// Sends calls back to back until the plan ends, recording those started after the
 /// warm-up.
 async fn worker(channel: Channel, plan: Plan) -> anyhow::Result<WorkerStats> {
-    let mut stats = WorkerStats {
-        latency: new_histogram()?,
-        codes: [0; 17],
-    };
+    let mut stats = WorkerStats::new()?;
     let mut grpc = tonic::client::Grpc::new(channel);
     loop {
         let mut request = tonic::Request::new(plan.body.clone());
@@ -290,13 +321,7 @@ async fn worker(channel: Channel, plan: Plan) -> anyhow::Result<WorkerStats> {
                 Err(status) => status.code(),
             },
         };
-        if sent >= plan.record_from {
-            let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
-            stats.latency.saturating_record(micros.max(1));
-            if let Some(n) = stats.codes.get_mut(code as usize) {
-                *n += 1;
-            }
-        }
+        stats.record(sent, plan.record_from, code);
     }
     Ok(stats)
 }

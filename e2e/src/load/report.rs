@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -55,16 +56,48 @@ impl ServerUsage {
     }
 }
 
-/// The result of a load run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LoadReport {
+/// What a run was asked to do, as its report names it: the part of a configuration
+/// the gRPC and the HTTP modes have in common.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RunShape {
     /// The server.
     pub target: String,
-    /// The method called.
+    /// What was called on it.
     pub method: String,
     /// Calls in flight at once.
     pub concurrency: usize,
-    /// HTTP/2 connections used.
+    /// Connections opened at the start.
+    pub connections: usize,
+    /// Unrecorded warm-up.
+    pub warmup: Duration,
+    /// Recorded window.
+    pub duration: Duration,
+}
+
+impl From<&LoadConfig> for RunShape {
+    fn from(config: &LoadConfig) -> Self {
+        Self {
+            target: config.target.clone(),
+            method: config.method.clone(),
+            concurrency: config.concurrency,
+            connections: config.connections,
+            warmup: config.warmup,
+            duration: config.duration,
+        }
+    }
+}
+
+/// The result of a load run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadReport {
+    /// The server: the gRPC URL, or the origin (`http://host:port`) in HTTP mode.
+    pub target: String,
+    /// The method called: `/pkg.Service/Method`, or the request line in HTTP mode
+    /// (`GET /v1/clients/<id> HTTP/1.1`).
+    pub method: String,
+    /// Calls in flight at once.
+    pub concurrency: usize,
+    /// Connections used: HTTP/2 connections, or one per worker over HTTP/1.1.
     pub connections: usize,
     /// Unrecorded warm-up, in seconds.
     pub warmup_secs: f64,
@@ -78,7 +111,8 @@ pub struct LoadReport {
     pub requests_per_sec: f64,
     /// Latency of every recorded call.
     pub latency: Latency,
-    /// Calls answered with another code than OK, by code name.
+    /// Calls answered with another code than OK, by code name (HTTP statuses are
+    /// mapped to codes, see [`crate::load::http::code_for_status`]).
     pub non_ok: BTreeMap<String, u64>,
     /// CPU time the load generator used while recording, in seconds.
     pub client_cpu_secs: f64,
@@ -91,15 +125,16 @@ pub struct LoadReport {
 impl LoadReport {
     /// Builds the report of a run.
     pub(super) fn new(
-        config: &LoadConfig,
+        shape: impl Into<RunShape>,
         latency: &Histogram<u64>,
         codes: &[u64; 17],
         client_cpu_secs: f64,
         server: Option<ServerUsage>,
     ) -> Self {
+        let shape = shape.into();
         let total = latency.len();
         let client_cpu_secs = ticks(client_cpu_secs);
-        let duration_secs = config.duration.as_secs_f64();
+        let duration_secs = shape.duration.as_secs_f64();
         let empty = total == 0;
         let at = |q: f64| {
             if empty {
@@ -109,11 +144,11 @@ impl LoadReport {
             }
         };
         Self {
-            target: config.target.clone(),
-            method: config.method.clone(),
-            concurrency: config.concurrency,
-            connections: config.connections,
-            warmup_secs: config.warmup.as_secs_f64(),
+            target: shape.target,
+            method: shape.method,
+            concurrency: shape.concurrency,
+            connections: shape.connections,
+            warmup_secs: shape.warmup.as_secs_f64(),
             duration_secs,
             total,
             ok: codes[0],
