@@ -64,11 +64,24 @@ for s in "${SERVICES[@]}"; do
   echo "== $s ready (one process, database crm_$s)"
 done
 
+# The JSON edge, its own process too: it verifies tokens with the users service's JWKS.
+"$BIN_DIR/crm" serve gateway >"$DATA_DIR/gateway.log" 2>&1 &
+PIDS+=($!)
+ok=""
+for _ in $(seq 1 60); do
+  if curl -fsS "http://127.0.0.1:9080/readyz" >/dev/null 2>&1; then ok=yes; break; fi
+  sleep 0.5
+done
+[[ -n "$ok" ]] || { echo "the gateway did not become ready; its log:" >&2; tail -n 50 "$DATA_DIR/gateway.log" >&2; exit 1; }
+echo "== gateway ready (one process, port 8080)"
+
 "$BIN_DIR/crm-e2e" live
+"$BIN_DIR/crm-e2e" live --via-edge
 
 stop_all
 trap - EXIT
 for s in "${SERVICES[@]}"; do
   grep -q '"message":"stopped"' "$DATA_DIR/$s.log" || { echo "$s did not stop cleanly" >&2; exit 1; }
 done
+grep -q '"message":"edge stopped"' "$DATA_DIR/gateway.log" || { echo "the gateway did not stop cleanly" >&2; exit 1; }
 echo "== topology stopped cleanly (logs in $DATA_DIR)"

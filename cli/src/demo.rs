@@ -119,6 +119,11 @@ pub fn print(config: &KitConfig, demo: &Demo) {
             config.admin_addr(name)
         );
     }
+    let edge = crm_gateway::GatewayConfig::load().unwrap_or_default();
+    println!(
+        "  {:<14} http://{}:{}  (JSON, gRPC, gRPC-Web; docs at /docs)",
+        "gateway", config.host, edge.port
+    );
     println!();
     println!("Demo user: {DEMO_EMAIL} / {DEMO_PASSWORD}");
     println!("Demo organisation: {}", demo.organisation_id);
@@ -126,7 +131,12 @@ pub fn print(config: &KitConfig, demo: &Demo) {
     println!("{}", demo.token);
     println!();
     println!(
-        "Try: grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" localhost:50052 crm.clients.v1.ClientService/ListClients"
+        "Try: curl -H \"authorization: Bearer $TOKEN\" http://localhost:{}/v1/clients",
+        edge.port
+    );
+    println!(
+        "     grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" localhost:{} crm.clients.v1.ClientService/ListClients",
+        edge.port
     );
     println!("Stop with Ctrl-C.");
     println!();

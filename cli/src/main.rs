@@ -28,7 +28,7 @@ enum Command {
     },
     /// Runs one service.
     Serve {
-        /// The service: organisations, users or clients.
+        /// The service (organisations, users, clients, activites) or gateway.
         service: String,
         /// Prints the effective configuration (secrets redacted) and exits.
         #[arg(long)]

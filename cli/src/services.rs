@@ -48,8 +48,21 @@ pub async fn build(name: &str, deps: Deps, signer: Option<&TokenSigner>) -> anyh
     }
 }
 
-/// `crm serve <name>`: one service, as its own process.
+/// `crm serve <name>`: one service (or `gateway`, the JSON edge), as its own process.
 pub async fn serve(name: &str, dump_config: bool) -> anyhow::Result<()> {
+    if name == "gateway" {
+        let config = KitConfig::load()?;
+        let gateway = crm_gateway::GatewayConfig::load()?;
+        if dump_config {
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{}\n[gateway]\n{gateway:#?}", config.dump());
+            }
+            return Ok(());
+        }
+        let _telemetry = crm_kit::telemetry::init("gateway", &config.log);
+        return crm_gateway::run(&config, gateway, None, crm_kit::shutdown::signal()).await;
+    }
     if !ALL.contains(&name) {
         anyhow::bail!("unknown service {name:?}; known: {}", ALL.join(", "));
     }

@@ -1,5 +1,6 @@
-//! `crm up`: every service in one process on the ports of ARCHITECTURE.md, sharing one
-//! generated development key pair, with a demo organisation and user.
+//! `crm up`: every service and the JSON edge in one process on the ports of
+//! ARCHITECTURE.md, sharing one generated development key pair, with a demo organisation
+//! and user.
 
 use std::sync::Arc;
 
@@ -61,8 +62,28 @@ pub async fn run(dump_config: bool) -> anyhow::Result<()> {
                 )
             })?;
         let wait = shutdown.clone().wait();
-        tasks.push((*name, tokio::spawn(server.serve(grpc, admin, wait))));
+        tasks.push((
+            *name,
+            tokio::spawn(async move {
+                server
+                    .serve(grpc, admin, wait)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }),
+        ));
     }
+
+    // The JSON edge, in front of them all, verifying tokens with the same keys.
+    let gateway = crm_gateway::GatewayConfig::load()?;
+    let edge_platform = config.clone();
+    let edge_keys = keys.clone();
+    let wait = shutdown.clone().wait();
+    tasks.push((
+        "gateway",
+        tokio::spawn(async move {
+            crm_gateway::run(&edge_platform, gateway, Some(edge_keys), wait).await
+        }),
+    ));
 
     let demo = crate::demo::ensure(&config, &signer).await;
     match demo {

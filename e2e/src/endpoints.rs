@@ -8,6 +8,8 @@ pub const DEFAULT_ORGANISATIONS_URL: &str = "http://127.0.0.1:50062";
 pub const DEFAULT_CLIENTS_URL: &str = "http://127.0.0.1:50052";
 /// Default gRPC URL of the activites service.
 pub const DEFAULT_ACTIVITES_URL: &str = "http://127.0.0.1:50051";
+/// Default URL of the JSON edge.
+pub const DEFAULT_EDGE_URL: &str = "http://127.0.0.1:8080";
 
 /// The admin HTTP port of a service is its gRPC port plus this.
 pub const ADMIN_PORT_OFFSET: u16 = 1000;
@@ -23,6 +25,8 @@ pub struct Endpoints {
     pub clients: String,
     /// The activites service (`CRM_E2E_ACTIVITES_URL`).
     pub activites: String,
+    /// The JSON edge (`CRM_E2E_EDGE_URL`).
+    pub edge: String,
 }
 
 impl Default for Endpoints {
@@ -32,12 +36,14 @@ impl Default for Endpoints {
             organisations: DEFAULT_ORGANISATIONS_URL.to_owned(),
             clients: DEFAULT_CLIENTS_URL.to_owned(),
             activites: DEFAULT_ACTIVITES_URL.to_owned(),
+            edge: DEFAULT_EDGE_URL.to_owned(),
         }
     }
 }
 
 impl Endpoints {
-    /// Reads `CRM_E2E_USERS_URL`, `CRM_E2E_ORGANISATIONS_URL` and `CRM_E2E_CLIENTS_URL`;
+    /// Reads `CRM_E2E_USERS_URL`, `CRM_E2E_ORGANISATIONS_URL`, `CRM_E2E_CLIENTS_URL`,
+    /// `CRM_E2E_ACTIVITES_URL` and `CRM_E2E_EDGE_URL`;
     /// an unset or empty variable keeps the local default.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -56,6 +62,19 @@ impl Endpoints {
             organisations: pick("CRM_E2E_ORGANISATIONS_URL", DEFAULT_ORGANISATIONS_URL),
             clients: pick("CRM_E2E_CLIENTS_URL", DEFAULT_CLIENTS_URL),
             activites: pick("CRM_E2E_ACTIVITES_URL", DEFAULT_ACTIVITES_URL),
+            edge: pick("CRM_E2E_EDGE_URL", DEFAULT_EDGE_URL),
+        }
+    }
+
+    /// Returns the same endpoints with every service reached through the edge's one
+    /// port (gRPC passed through by path).
+    pub fn via_edge(&self) -> Self {
+        Self {
+            users: self.edge.clone(),
+            organisations: self.edge.clone(),
+            clients: self.edge.clone(),
+            activites: self.edge.clone(),
+            edge: self.edge.clone(),
         }
     }
 

@@ -23,8 +23,13 @@ enum Command {
     /// Checks descriptors and generated clients; needs no server.
     Mock,
     /// Runs business flows against the services named by CRM_E2E_USERS_URL,
-    /// CRM_E2E_ORGANISATIONS_URL and CRM_E2E_CLIENTS_URL.
-    Live,
+    /// CRM_E2E_ORGANISATIONS_URL, CRM_E2E_CLIENTS_URL and CRM_E2E_ACTIVITES_URL, and
+    /// as JSON through the edge at CRM_E2E_EDGE_URL.
+    Live {
+        /// Runs the gRPC flows with every call through the edge's port instead.
+        #[arg(long)]
+        via_edge: bool,
+    },
     /// Sends one unary request over and over (ghz-style) and reports throughput,
     /// latency percentiles and codes.
     Load(LoadArgs),
@@ -138,9 +143,15 @@ async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Mock => Ok(suite(mock::scenarios()).await),
-        Command::Live => {
-            let live = live::Live::new(Endpoints::from_env())?;
-            Ok(suite(live::scenarios(&live)).await)
+        Command::Live { via_edge } => {
+            let endpoints = Endpoints::from_env();
+            if via_edge {
+                let live = live::Live::new(endpoints.via_edge())?;
+                Ok(suite(live::scenarios_via_edge(&live)).await)
+            } else {
+                let live = live::Live::new(endpoints)?;
+                Ok(suite(live::scenarios(&live)).await)
+            }
         }
         Command::Seed => {
             let seed = live::seed(Endpoints::from_env()).await?;

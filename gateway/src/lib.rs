@@ -17,6 +17,7 @@ pub mod fields;
 pub mod headers;
 pub mod json;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod passthrough;
 pub mod public;
@@ -71,6 +72,7 @@ pub struct Edge {
     local: LocalServices,
     openapi: Bytes,
     aliases: Vec<(&'static str, String)>,
+    metrics: metrics::SharedMetrics,
 }
 
 impl std::fmt::Debug for Edge {
@@ -133,6 +135,7 @@ impl Edge {
             forward,
             openapi,
             aliases,
+            metrics: Arc::default(),
             config,
         }))
     }
@@ -294,6 +297,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sweeper = tokio::spawn(edge.limits.clone().sweep());
+    let health = tokio::spawn(passthrough::watch_health(edge.clone()));
     let app = edge
         .router()
         .into_make_service_with_connect_info::<SocketAddr>();
@@ -305,6 +309,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     sweeper.abort();
+    health.abort();
     result
 }
 
@@ -343,10 +348,26 @@ pub async fn run(
     .await?;
     tracing::info!(%addr, admin = %admin_addr, routes = edge.routes.bindings().len(), "edge listening");
     let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics = edge.metrics.clone();
     let admin_task = tokio::spawn(async move {
         let app = Router::new()
             .route("/healthz", get(|| async { "ok" }))
-            .route("/readyz", get(|| async { "ready" }));
+            .route("/readyz", get(|| async { "ready" }))
+            .route(
+                "/metrics",
+                get(move || {
+                    let metrics = metrics.clone();
+                    async move {
+                        (
+                            [(
+                                header::CONTENT_TYPE,
+                                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                            )],
+                            metrics.encode(),
+                        )
+                    }
+                }),
+            );
         axum::serve(admin, app)
             .with_graceful_shutdown(async {
                 let _ = admin_stopped.await;

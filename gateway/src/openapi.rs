@@ -13,6 +13,11 @@ use serde_json::{Map, Value, json};
 use crate::fields::is_wkt;
 use crate::routes::{Binding, BodyTarget, RouteTable};
 
+/// The HTTP methods an OpenAPI path item can hold.
+const STANDARD_METHODS: &[&str] = &[
+    "GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE",
+];
+
 /// Depth to which nested message fields become `a.b.c` query parameters.
 const QUERY_DEPTH: usize = 3;
 
@@ -32,6 +37,10 @@ pub fn document(routes: &RouteTable, pool: &DescriptorPool) -> Value {
                 .of(&service.parent_file(), service.path())
                 .unwrap_or_default()
         });
+        // OpenAPI has no place for a custom HTTP method (google.api.http's `custom`).
+        if !STANDARD_METHODS.contains(&binding.method.as_str()) {
+            continue;
+        }
         let operation = generator.operation(&binding);
         paths
             .entry(binding.template.openapi_path())

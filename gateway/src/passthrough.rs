@@ -25,6 +25,7 @@ pub struct LocalServices {
     reflection_v1: Local,
     reflection_v1alpha: Local,
     health: Local,
+    reporter: tonic_health::server::HealthReporter,
 }
 
 impl std::fmt::Debug for LocalServices {
@@ -39,9 +40,11 @@ impl LocalServices {
     pub async fn new(descriptor_set: &[u8]) -> anyhow::Result<Self> {
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(descriptor_set)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1()?;
         let reflection_v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(descriptor_set)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
         let (reporter, health) = tonic_health::server::health_reporter();
         reporter
@@ -51,6 +54,7 @@ impl LocalServices {
             reflection_v1: Local::new(reflection_v1),
             reflection_v1alpha: Local::new(reflection_v1alpha),
             health: Local::new(health),
+            reporter,
         })
     }
 }
@@ -100,5 +104,48 @@ pub async fn serve(
     match channel.oneshot(request).await {
         Ok(response) => Ok(response),
         Err(e) => Ok(tonic::Status::unavailable(format!("service unreachable: {e}")).into_http()),
+    }
+}
+
+/// How often the edge asks each service for its health.
+const HEALTH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Keeps the edge's health answers for each `crm.*` gRPC service in step with the
+/// service itself, so `Health.Check("crm.clients.v1.ClientService")` at the edge says
+/// whether clients serves; the empty name is the edge, which is serving while it runs.
+pub async fn watch_health(edge: Arc<Edge>) {
+    let names: Vec<String> = edge
+        .routes
+        .bindings()
+        .iter()
+        .map(|b| b.rpc.method.parent_service().full_name().to_owned())
+        .chain(edge.routes.services())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut tick = tokio::time::interval(HEALTH_INTERVAL);
+    loop {
+        tick.tick().await;
+        for name in &names {
+            let Some(channel) = edge.upstreams.get(name).cloned() else {
+                continue;
+            };
+            let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
+            let mut request = tonic::Request::new(tonic_health::pb::HealthCheckRequest {
+                service: name.clone(),
+            });
+            request.set_timeout(std::time::Duration::from_secs(2));
+            let serving = matches!(
+                client.check(request).await,
+                Ok(r) if r.get_ref().status
+                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+            );
+            let status = if serving {
+                tonic_health::ServingStatus::Serving
+            } else {
+                tonic_health::ServingStatus::NotServing
+            };
+            edge.local.reporter.set_service_status(name, status).await;
+        }
     }
 }

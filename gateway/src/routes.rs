@@ -179,6 +179,13 @@ impl RouteTable {
         all
     }
 
+    /// Returns the full names of the gRPC services that have RPCs in the table.
+    pub fn services(&self) -> impl Iterator<Item = String> + '_ {
+        self.rpcs
+            .values()
+            .map(|r| r.method.parent_service().full_name().to_owned())
+    }
+
     /// Returns the RPC with gRPC path `path`.
     pub fn rpc(&self, path: &str) -> Option<&Arc<Rpc>> {
         self.rpcs.get(path)

@@ -21,6 +21,16 @@ use crate::json::{BodyError, mask_paths};
 use crate::routes::{Binding, BodyTarget, Lookup};
 use crate::status::EdgeError;
 
+/// Top-level resource fields a PATCH body may carry that never go into the update mask
+/// the edge fills: the concurrency token and the times the server sets.
+pub const NOT_IN_MASK: &[&str] = &[
+    "version",
+    "etag",
+    "create_time",
+    "update_time",
+    "delete_time",
+];
+
 /// What the outer layer learnt about a request.
 #[derive(Debug, Clone)]
 pub struct RequestFacts {
@@ -232,31 +242,26 @@ async fn read_body(
         }
         return Ok(bytes);
     }
-    if !bytes.is_empty() && !is_json(headers) {
+    // Like grpc-gateway, any declared type is read as JSON (curl -d sends a form type);
+    // only a multipart form, which only upload RPCs take, is refused outright.
+    if !bytes.is_empty() && is_multipart(headers) {
         return Err(EdgeError::unsupported_media(
-            "the body must be JSON (Content-Type: application/json)",
+            "this route takes a JSON body; multipart forms are for upload routes",
         ));
     }
     Ok(bytes)
 }
 
-/// Returns whether the request declares a JSON body (or declares nothing).
-pub fn is_json(headers: &HeaderMap) -> bool {
-    match headers
+/// Returns whether the request declares a multipart body.
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-    {
-        None => true,
-        Some(ct) => {
-            let essence = ct
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            essence == "application/json" || essence.ends_with("+json")
-        }
-    }
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        })
 }
 
 /// Builds the request message: body first, then path variables (which win), then query
@@ -346,7 +351,24 @@ pub fn request_message(
         && let Kind::Message(resource) = body_field.kind()
         && let Kind::Message(mask_type) = mask_field.kind()
     {
-        let paths = mask_paths(&resource, json);
+        // The fields the path binds (client.id), the concurrency token and the times the
+        // server sets say which resource and which version, not what to change.
+        let bound: Vec<String> = binding
+            .variables
+            .iter()
+            .filter(|v| v.len() > 1 && v[0] == *body_field)
+            .map(|v| {
+                v[1..]
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(".")
+            })
+            .collect();
+        let paths: Vec<String> = mask_paths(&resource, json)
+            .into_iter()
+            .filter(|p| !bound.contains(p) && !NOT_IN_MASK.contains(&p.as_str()))
+            .collect();
         let mut mask = DynamicMessage::new(mask_type);
         mask.set_field_by_name(
             "paths",

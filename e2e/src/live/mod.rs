@@ -4,6 +4,7 @@
 
 mod accounts;
 mod clients;
+pub mod edge;
 mod platform;
 mod timeline;
 
@@ -166,13 +167,27 @@ pub async fn seed(endpoints: Endpoints) -> anyhow::Result<Seed> {
     })
 }
 
-/// Returns the live suite over `live`.
+/// Returns the live suite over `live`: each service's platform checks, the business
+/// flows over gRPC, and the flows as JSON through the edge.
 pub fn scenarios(live: &Arc<Live>) -> Runner {
     let mut runner = Runner::new();
     platform::add(&mut runner, live);
-    accounts::add_sign_up(&mut runner, live);
-    clients::add(&mut runner, live);
-    timeline::add(&mut runner, live);
-    accounts::add_sessions(&mut runner, live);
+    flows(&mut runner, live);
+    edge::add(&mut runner, live);
     runner
+}
+
+/// Returns the business flows over gRPC with every call through the edge's one port
+/// (`live` built over [`Endpoints::via_edge`]).
+pub fn scenarios_via_edge(live: &Arc<Live>) -> Runner {
+    let mut runner = Runner::new();
+    flows(&mut runner, live);
+    runner
+}
+
+fn flows(runner: &mut Runner, live: &Arc<Live>) {
+    accounts::add_sign_up(runner, live);
+    clients::add(runner, live);
+    timeline::add(runner, live);
+    accounts::add_sessions(runner, live);
 }

@@ -38,7 +38,8 @@ async fn live_suite_reports_unreachable_services() {
         users: url.clone(),
         organisations: url.clone(),
         clients: url.clone(),
-        activites: url,
+        activites: url.clone(),
+        edge: url,
     };
     let live = live::Live::new(endpoints).unwrap();
     let runner = live::scenarios(&live);

@@ -17,6 +17,10 @@ async fn the_document_covers_every_route() {
     let paths = doc["paths"].as_object().expect("paths");
     let mut operations = 0;
     for binding in edge.edge.routes().bindings() {
+        if binding.method.as_str() == "SEARCH" {
+            // A custom method has no place in OpenAPI.
+            continue;
+        }
         let path = binding.template.openapi_path();
         let method = binding.method.as_str().to_ascii_lowercase();
         assert!(

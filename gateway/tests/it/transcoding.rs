@@ -248,7 +248,8 @@ async fn create_answers_201_with_the_idempotency_key_as_request_id() {
 }
 
 /// PATCH fills update_mask from the body's keys (nested plain messages by path, maps,
-/// lists and well-known types as leaves) unless the client sent one.
+/// lists and well-known types as leaves; the path-bound id left out) unless the client
+/// sent one.
 #[tokio::test]
 async fn patch_fills_the_update_mask_from_the_body() {
     let edge = TestEdge::default().await;
@@ -257,7 +258,7 @@ async fn patch_fills_the_update_mask_from_the_body() {
             Method::PATCH,
             "/v1/things/t1",
             &[],
-            Some(r#"{"name":"n","inner":{"city":"Paris","deep":{"level":2}},"tags":["a"],"at":"2026-01-01T00:00:00Z","counts":{"x":1}}"#),
+            Some(r#"{"id":"t1","name":"n","inner":{"city":"Paris","deep":{"level":2}},"tags":["a"],"at":"2026-01-01T00:00:00Z","counts":{"x":1}}"#),
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
@@ -368,11 +369,22 @@ async fn bad_requests_name_every_field() {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.text().contains("unknownField"), "{}", answer.text());
 
+    // Any declared type is read as JSON, as grpc-gateway does (curl -d sends a form
+    // type); a multipart form is only for upload routes.
     let answer = edge
         .send(
             Method::POST,
             "/v1/echo",
-            &[("content-type", "text/plain")],
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = edge
+        .send(
+            Method::POST,
+            "/v1/echo",
+            &[("content-type", "multipart/form-data; boundary=x")],
             Some("{}"),
         )
         .await;
