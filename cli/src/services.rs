@@ -61,7 +61,14 @@ pub async fn serve(name: &str, dump_config: bool) -> anyhow::Result<()> {
             return Ok(());
         }
         let _telemetry = crm_kit::telemetry::init("gateway", &config.log);
-        return crm_gateway::run(&config, gateway, None, crm_kit::shutdown::signal()).await;
+        return crm_gateway::run(
+            &config,
+            gateway,
+            None,
+            std::collections::HashMap::new(),
+            crm_kit::shutdown::signal(),
+        )
+        .await;
     }
     if !ALL.contains(&name) {
         anyhow::bail!("unknown service {name:?}; known: {}", ALL.join(", "));

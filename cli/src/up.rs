@@ -42,6 +42,7 @@ pub async fn run(dump_config: bool) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot reach NATS at {:?}: {e}", config.nats_url))?;
     let (trigger, shutdown) = channel();
     let mut tasks = Vec::new();
+    let mut local = std::collections::HashMap::new();
     for name in ALL {
         let deps = deps_for(
             name,
@@ -52,6 +53,9 @@ pub async fn run(dump_config: bool) -> anyhow::Result<()> {
         )
         .await?;
         let server = build(name, deps, Some(&signer)).await?;
+        // The edge calls the services of this process directly, through the same
+        // layers as their listeners, with no loopback connection in between.
+        local.insert((*name).to_owned(), server.local_service());
         let (grpc, admin) = crm_kit::server::bind(&config, name)
             .await
             .with_context(|| {
@@ -81,7 +85,7 @@ pub async fn run(dump_config: bool) -> anyhow::Result<()> {
     tasks.push((
         "gateway",
         tokio::spawn(async move {
-            crm_gateway::run(&edge_platform, gateway, Some(edge_keys), wait).await
+            crm_gateway::run(&edge_platform, gateway, Some(edge_keys), local, wait).await
         }),
     ));
 

@@ -85,13 +85,13 @@ impl std::fmt::Debug for Edge {
 
 impl Edge {
     /// Builds the edge over `descriptor_set`, verifying tokens with `keys` and calling
-    /// each platform service at the URL `url_of` gives for its name.
+    /// each platform service where `target_of` says it is.
     pub async fn new(
         config: GatewayConfig,
         descriptor_set: &[u8],
         keys: Arc<KeySet>,
         token_cache_size: usize,
-        url_of: impl Fn(&str) -> String,
+        target_of: impl Fn(&str) -> upstream::Target,
     ) -> anyhow::Result<Arc<Self>> {
         let pool = DescriptorPool::decode(descriptor_set)
             .map_err(|e| anyhow::anyhow!("unreadable descriptor set: {e}"))?;
@@ -125,7 +125,7 @@ impl Edge {
             .map(|h| HeaderName::from_lowercase(h.as_bytes()))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Arc::new(Self {
-            upstreams: Upstreams::new(&pool, url_of)?,
+            upstreams: Upstreams::new(&pool, target_of)?,
             errors: StatusWriter::new(&pool, json.clone())?,
             json,
             auth: auth::EdgeAuth::new(keys, token_cache_size),
@@ -314,12 +314,14 @@ pub async fn serve(
 }
 
 /// Runs the edge with the platform configuration until `shutdown`: the JSON/gRPC port
-/// and the admin port (`/healthz`, `/readyz`). Tokens are verified with `keys`, or with
-/// the users service's JWKS when none are given.
+/// and the admin port (`/healthz`, `/readyz`, `/metrics`). Tokens are verified with
+/// `keys`, or with the users service's JWKS when none are given. Services named in
+/// `local` are called in process; the others at their configured URLs.
 pub async fn run(
     platform: &crm_kit::config::KitConfig,
     config: GatewayConfig,
     keys: Option<Arc<KeySet>>,
+    local: std::collections::HashMap<String, crm_kit::server::LocalService>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let keys = keys.unwrap_or_else(|| {
@@ -343,7 +345,10 @@ pub async fn run(
         crm_proto::FILE_DESCRIPTOR_SET,
         keys,
         platform.auth.token_cache_size,
-        |service| platform.service_url(service),
+        |service| match local.get(service) {
+            Some(service) => upstream::Target::Local(service.clone()),
+            None => upstream::Target::Url(platform.service_url(service)),
+        },
     )
     .await?;
     tracing::info!(%addr, admin = %admin_addr, routes = edge.routes.bindings().len(), "edge listening");

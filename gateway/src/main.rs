@@ -17,5 +17,12 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let _telemetry = crm_kit::telemetry::init("crm-gateway", &config.log);
-    crm_gateway::run(&config, gateway, None, crm_kit::shutdown::signal()).await
+    crm_gateway::run(
+        &config,
+        gateway,
+        None,
+        std::collections::HashMap::new(),
+        crm_kit::shutdown::signal(),
+    )
+    .await
 }

@@ -101,10 +101,7 @@ pub async fn serve(
             headers.insert("x-forwarded-for", ip);
         }
     }
-    match channel.oneshot(request).await {
-        Ok(response) => Ok(response),
-        Err(e) => Ok(tonic::Status::unavailable(format!("service unreachable: {e}")).into_http()),
-    }
+    channel.oneshot(request).await
 }
 
 /// How often the edge asks each service for its health.

@@ -1,17 +1,36 @@
-//! The services behind the edge: one lazily connected HTTP/2 channel per service,
-//! found from the package of a gRPC service (`crm.clients.v1.ClientService` is served
-//! by `clients`).
+//! The services behind the edge, found from the package of a gRPC service
+//! (`crm.clients.v1.ClientService` is served by `clients`): a lazily connected HTTP/2
+//! channel per service URL, or, inside `crm up`, the service itself called in process.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crm_kit::server::LocalService;
 use prost_reflect::DescriptorPool;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
-/// Channels by gRPC service full name.
-#[derive(Debug, Clone, Default)]
+/// A service behind the edge, however it is reached.
+pub type Upstream = LocalService;
+
+/// Where a platform service is.
+#[derive(Clone)]
+pub enum Target {
+    /// Over the network at this URL.
+    Url(String),
+    /// In this process.
+    Local(LocalService),
+}
+
+/// Upstreams by gRPC service full name.
+#[derive(Clone, Default)]
 pub struct Upstreams {
-    by_service: HashMap<String, Channel>,
+    by_service: HashMap<String, Upstream>,
+}
+
+impl std::fmt::Debug for Upstreams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.by_service.keys()).finish()
+    }
 }
 
 /// Returns the platform service serving the gRPC service `full_name`
@@ -25,16 +44,22 @@ pub fn service_of(full_name: &str) -> Option<&str> {
 }
 
 impl Upstreams {
-    /// Returns channels to every `crm.*` service of `pool`, at the URL `url_of` gives
-    /// for each platform service name.
-    pub fn new(pool: &DescriptorPool, url_of: impl Fn(&str) -> String) -> anyhow::Result<Self> {
-        let mut by_url: HashMap<String, Channel> = HashMap::new();
+    /// Returns upstreams for every `crm.*` service of `pool`, where `target_of` says
+    /// each platform service is.
+    pub fn new(pool: &DescriptorPool, target_of: impl Fn(&str) -> Target) -> anyhow::Result<Self> {
+        let mut by_url: HashMap<String, Upstream> = HashMap::new();
         let mut by_service = HashMap::new();
         for service in pool.services() {
             let Some(name) = service_of(service.full_name()) else {
                 continue;
             };
-            let url = url_of(name);
+            let url = match target_of(name) {
+                Target::Local(local) => {
+                    by_service.insert(service.full_name().to_owned(), local);
+                    continue;
+                }
+                Target::Url(url) => url,
+            };
             let channel = match by_url.get(&url) {
                 Some(c) => c.clone(),
                 None => {
@@ -45,6 +70,8 @@ impl Upstreams {
                         .http2_keep_alive_interval(Duration::from_secs(30))
                         .keep_alive_while_idle(true)
                         .connect_lazy();
+                    // A transport failure is the UNAVAILABLE answer it stands for.
+                    let channel = Upstream::new(crm_kit::server::ErrorsAsStatus(channel));
                     by_url.insert(url, channel.clone());
                     channel
                 }
@@ -54,13 +81,13 @@ impl Upstreams {
         Ok(Self { by_service })
     }
 
-    /// Returns the channel of the gRPC service `full_name`.
-    pub fn get(&self, full_name: &str) -> Option<&Channel> {
+    /// Returns the upstream of the gRPC service `full_name`.
+    pub fn get(&self, full_name: &str) -> Option<&Upstream> {
         self.by_service.get(full_name)
     }
 
-    /// Returns the channel serving the gRPC path `/pkg.Service/Method`.
-    pub fn for_path(&self, path: &str) -> Option<&Channel> {
+    /// Returns the upstream serving the gRPC path `/pkg.Service/Method`.
+    pub fn for_path(&self, path: &str) -> Option<&Upstream> {
         let service = path.strip_prefix('/')?.split('/').next()?;
         self.get(service)
     }

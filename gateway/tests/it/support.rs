@@ -95,12 +95,12 @@ impl TestEdge {
         let echo = spawn_echo(pool.clone()).await;
         let keys = crm_testkit::Keys::new().expect("keys");
         let edge = Edge::new(config, &fds, keys.keys.clone(), 1000, move |service| {
-            if service == "edgetest" {
+            crm_gateway::upstream::Target::Url(if service == "edgetest" {
                 format!("http://{echo}")
             } else {
                 // Nothing listens there: the platform's services are down in these tests.
                 "http://127.0.0.1:9".to_owned()
-            }
+            })
         })
         .await
         .expect("edge");

@@ -73,7 +73,20 @@ pub struct Server {
     checks: Vec<ReadyCheck>,
     ready: Arc<AtomicBool>,
     background: Vec<BackgroundTask>,
+    /// Shared by the network listener and the in-process handles, so the limit holds
+    /// for both together.
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
+
+/// The server's services with all its layers, called in process: what the JSON edge
+/// uses inside `crm up` instead of a loopback connection.
+/// A failure of a layer (load shed, say) arrives as the gRPC status it stands for, so
+/// callers handle one kind of answer.
+pub type LocalService = tower::util::BoxCloneSyncService<
+    http::Request<tonic::body::Body>,
+    http::Response<tonic::body::Body>,
+    std::convert::Infallible,
+>;
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -149,7 +162,28 @@ impl Server {
             checks: Vec::new(),
             ready: Arc::new(AtomicBool::new(false)),
             background: Vec::new(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.limits.concurrency_limit)),
         })
+    }
+
+    /// Returns the server's services behind the same layers as the listener (request
+    /// id and trace, metrics, load shedding and the concurrency limit, auth), to be
+    /// called in process. Call it once every service is added.
+    pub fn local_service(&self) -> LocalService {
+        let stack = tower::ServiceBuilder::new()
+            .layer(ObserveLayer)
+            .layer(MetricsLayer::new(self.metrics.clone()))
+            .load_shed()
+            .layer(tower::limit::GlobalConcurrencyLimitLayer::with_semaphore(
+                self.in_flight.clone(),
+            ))
+            .layer(AuthLayer::new(self.auth.clone()))
+            .service(self.routes.clone().routes());
+        LocalService::new(ErrorsAsStatus(
+            tower::ServiceBuilder::new()
+                .map_response(|r: http::Response<_>| r.map(tonic::body::Body::new))
+                .service(stack),
+        ))
     }
 
     /// Returns the largest request message the service accepts; apply it to generated
@@ -212,6 +246,7 @@ impl Server {
             checks,
             ready,
             background,
+            in_flight,
         } = self;
         set_status(&health, spec, ServingStatus::NotServing).await;
 
@@ -273,8 +308,8 @@ impl Server {
             .layer(ObserveLayer)
             .layer(MetricsLayer::new(metrics))
             .load_shed()
-            .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-                config.limits.concurrency_limit,
+            .layer(tower::limit::GlobalConcurrencyLimitLayer::with_semaphore(
+                in_flight,
             ))
             .layer(AuthLayer::new(auth))
             .into_inner();
@@ -381,3 +416,38 @@ pub async fn bind_ephemeral() -> std::io::Result<(TcpListener, TcpListener)> {
 
 /// Result type of gRPC handlers.
 pub type GrpcResult<T> = Result<tonic::Response<T>, tonic::Status>;
+
+/// Turns a service's errors (load shed, a broken connection) into the gRPC answers they
+/// stand for, so it fits [`LocalService`].
+#[derive(Debug, Clone)]
+pub struct ErrorsAsStatus<S>(pub S);
+
+impl<S, B> tower::Service<http::Request<B>> for ErrorsAsStatus<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>,
+    S::Error: Into<tower::BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        // The layers here refuse work in `call` (load shedding answers there); a
+        // readiness error would come back from `call` too, and be answered there.
+        self.0.poll_ready(cx).map(|_| Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let future = self.0.call(request);
+        Box::pin(async move {
+            Ok(match future.await {
+                Ok(response) => response,
+                Err(error) => tonic::Status::from_error(error.into()).into_http(),
+            })
+        })
+    }
+}
