@@ -31,7 +31,7 @@ use crate::codec::DynamicCodec;
 use crate::fields::{is_wkt, resolve_param, set_from_text};
 use crate::routes::Binding;
 use crate::status::EdgeError;
-use crate::transcode::{Failure, encode_answer};
+use crate::transcode::{Failure, json_response, upstream_of};
 
 /// Size of the file chunks sent to an upload RPC.
 const CHUNK: usize = 64 * 1024;
@@ -225,13 +225,7 @@ async fn call_streaming(
     headers: &HeaderMap,
 ) -> Result<Response<Body>, Failure> {
     let rpc = &binding.rpc;
-    let channel = edge
-        .upstreams
-        .for_path(rpc.path.path())
-        .cloned()
-        .ok_or_else(|| {
-            EdgeError::with_code(tonic::Code::Unimplemented, "no service serves this route")
-        })?;
+    let channel = upstream_of(edge, rpc)?;
     let mut grpc = tonic::client::Grpc::new(channel);
     let mut call = tonic::Request::new(messages);
     *call.metadata_mut() = metadata;
@@ -256,16 +250,7 @@ async fn call_streaming(
     )
     .await
     .map_err(|_| tonic::Status::deadline_exceeded("the deadline passed"))??;
-    let json = encode_answer(edge, binding, &answer.into_inner())?;
-    let mut response = Response::new(Body::from(json));
-    if binding.created {
-        *response.status_mut() = http::StatusCode::CREATED;
-    }
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(response)
+    json_response(edge, binding, &answer.into_inner())
 }
 
 /// The layout of an upload RPC's request message.

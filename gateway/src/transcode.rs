@@ -145,13 +145,7 @@ async fn serve(
     let mut call = tonic::Request::new(message);
     *call.metadata_mut() = metadata;
     call.set_timeout(deadline);
-    let channel = edge
-        .upstreams
-        .for_path(rpc.path.path())
-        .cloned()
-        .ok_or_else(|| {
-            EdgeError::with_code(tonic::Code::Unimplemented, "no service serves this route")
-        })?;
+    let channel = upstream_of(edge, rpc)?;
     let mut grpc = tonic::client::Grpc::new(channel);
     let codec = DynamicCodec::new(method.output());
 
@@ -189,8 +183,16 @@ async fn serve(
     let answer = tokio::time::timeout(deadline, future)
         .await
         .map_err(|_| tonic::Status::deadline_exceeded("the deadline passed"))??;
-    let message = answer.into_inner();
-    let json = encode_answer(edge, &binding, &message)?;
+    json_response(edge, &binding, &answer.into_inner())
+}
+
+/// Returns the answer of a unary response: its JSON, 201 for a create.
+pub fn json_response(
+    edge: &Edge,
+    binding: &Binding,
+    message: &DynamicMessage,
+) -> Result<Response<Body>, Failure> {
+    let json = encode_answer(edge, binding, message)?;
     let mut response = Response::new(Body::from(json));
     if binding.created {
         *response.status_mut() = StatusCode::CREATED;
@@ -200,6 +202,19 @@ async fn serve(
         HeaderValue::from_static("application/json"),
     );
     Ok(response)
+}
+
+/// Returns the service that serves `rpc`.
+pub fn upstream_of(
+    edge: &Edge,
+    rpc: &crate::routes::Rpc,
+) -> Result<crate::upstream::Upstream, EdgeError> {
+    edge.upstreams
+        .for_path(rpc.path.path())
+        .cloned()
+        .ok_or_else(|| {
+            EdgeError::with_code(tonic::Code::Unimplemented, "no service serves this route")
+        })
 }
 
 /// Reads a JSON body up to the limit; a route without a body takes none.
