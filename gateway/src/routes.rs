@@ -148,9 +148,12 @@ impl RouteTable {
 
     /// Returns the binding for `method` and `path`.
     pub fn lookup(&self, method: &Method, path: &str) -> Lookup {
+        let Some(parts) = crate::template::split_path(path) else {
+            return Lookup::NotFound;
+        };
         if let Some(bindings) = self.by_method.get(method) {
             for binding in bindings {
-                if let Some(values) = binding.template.matches(path) {
+                if let Some(values) = binding.template.matches_parts(&parts) {
                     return Lookup::Found(binding.clone(), values);
                 }
             }
@@ -159,7 +162,10 @@ impl RouteTable {
             .by_method
             .iter()
             .filter(|(m, _)| *m != method)
-            .filter(|(_, bs)| bs.iter().any(|b| b.template.matches(path).is_some()))
+            .filter(|(_, bs)| {
+                bs.iter()
+                    .any(|b| b.template.matches_parts(&parts).is_some())
+            })
             .map(|(m, _)| m.clone())
             .collect();
         if others.is_empty() {

@@ -139,21 +139,36 @@ impl Template {
     /// Matches a request path (raw, percent-encoded, without the query) and returns the
     /// value of each variable, in the order of [`Template::variables`].
     pub fn matches(&self, path: &str) -> Option<Vec<String>> {
-        let rest = path.strip_prefix('/')?;
-        let rest = match &self.verb {
+        self.matches_parts(&split_path(path)?)
+    }
+
+    /// Like [`Template::matches`], for a path already split by [`split_path`] (the
+    /// route table splits once for every template it tries).
+    pub fn matches_parts(&self, parts: &[&str]) -> Option<Vec<String>> {
+        // With a verb, the last segment must end with ":verb" and is matched without it.
+        let last = match &self.verb {
             Some(verb) => {
-                let (head, tail) = rest.rsplit_once(':')?;
-                if tail != verb || head.ends_with('/') {
+                let head = parts
+                    .last()?
+                    .strip_suffix(verb.as_str())?
+                    .strip_suffix(':')?;
+                if head.is_empty() && parts.len() > 1 {
                     return None;
                 }
-                head
+                Some(head)
             }
-            None => rest,
+            None => None,
         };
-        let parts: Vec<&str> = if rest.is_empty() {
-            Vec::new()
+        let count = if last == Some("") && parts.len() == 1 {
+            0
         } else {
-            rest.split('/').collect()
+            parts.len()
+        };
+        let part = |i: usize| -> &str {
+            match last {
+                Some(head) if i + 1 == parts.len() => head,
+                _ => parts[i],
+            }
         };
         let deep = self.segments.last() == Some(&Segment::Multi);
         let fixed = if deep {
@@ -161,18 +176,25 @@ impl Template {
         } else {
             self.segments.len()
         };
-        if parts.len() < fixed || (!deep && parts.len() != fixed) {
+        if count < fixed || (!deep && count != fixed) {
             return None;
         }
-        for (segment, part) in self.segments.iter().zip(&parts) {
+        for (i, segment) in self.segments.iter().enumerate().take(count) {
             match segment {
                 Segment::Literal(text) => {
-                    if decode(part)? != *text {
+                    let raw = part(i);
+                    // Most segments hold no escape: compare them as they are.
+                    let equal = if raw.contains('%') {
+                        decode(raw)? == *text
+                    } else {
+                        raw == text
+                    };
+                    if !equal {
                         return None;
                     }
                 }
                 Segment::Single => {
-                    if part.is_empty() {
+                    if part(i).is_empty() {
                         return None;
                     }
                 }
@@ -182,21 +204,19 @@ impl Template {
         let mut values = Vec::with_capacity(self.variables.len());
         for variable in &self.variables {
             let end = if deep && variable.end == self.segments.len() {
-                parts.len()
+                count
             } else {
                 variable.end
             };
-            let covered = &parts[variable.start..end];
             let single = variable.end - variable.start == 1
                 && self.segments[variable.start] == Segment::Single;
             let value = if single {
-                decode(covered[0])?
+                decode(part(variable.start))?
             } else {
                 // Several segments: decode each but keep an encoded slash encoded, so
                 // the value's own structure survives.
-                covered
-                    .iter()
-                    .map(|p| decode_keep_slash(p))
+                (variable.start..end)
+                    .map(|i| decode_keep_slash(part(i)))
                     .collect::<Option<Vec<_>>>()?
                     .join("/")
             };
@@ -234,6 +254,16 @@ impl Template {
         }
         out
     }
+}
+
+/// Splits a request path into its raw segments; `None` unless it starts with '/'.
+pub fn split_path(path: &str) -> Option<Vec<&str>> {
+    let rest = path.strip_prefix('/')?;
+    Some(if rest.is_empty() {
+        Vec::new()
+    } else {
+        rest.split('/').collect()
+    })
 }
 
 fn segment(text: &str) -> Result<Segment, String> {
