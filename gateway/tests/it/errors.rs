@@ -114,3 +114,30 @@ async fn private_routes_need_a_valid_token() {
         );
     }
 }
+
+/// A call slower than its Grpc-Timeout is 504 DEADLINE_EXCEEDED; the edge keeps serving.
+#[tokio::test]
+async fn a_call_past_its_deadline_is_504() {
+    let edge = TestEdge::default().await;
+    let started = std::time::Instant::now();
+    let answer = edge
+        .send(
+            Method::GET,
+            "/v1/slow/10000",
+            &[("grpc-timeout", "200m")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::GATEWAY_TIMEOUT,
+        "{}",
+        answer.text()
+    );
+    assert_eq!(answer.json()["code"], 4);
+    // The answer came at the deadline, not when the service finished.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let answer = edge.send(Method::GET, "/v1/slow/10", &[], None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["millis"], 10);
+}

@@ -308,6 +308,14 @@ impl tonic::server::UnaryService<DynamicMessage> for Handler {
             let message = request.into_inner();
             match method.name() {
                 "Echo" | "UpdateThing" => Ok(Response::new(message)),
+                "Slow" => {
+                    let millis = message
+                        .get_field_by_name("millis")
+                        .and_then(|v| v.as_i32())
+                        .unwrap_or(0);
+                    tokio::time::sleep(Duration::from_millis(millis.max(0) as u64)).await;
+                    Ok(Response::new(message))
+                }
                 "CreateThing" | "GetThing" => {
                     let mut out = DynamicMessage::new(method.output());
                     out.set_field_by_name("request", Value::Bytes(message.encode_to_vec().into()));
