@@ -31,7 +31,7 @@ use crate::codec::DynamicCodec;
 use crate::fields::{is_wkt, resolve_param, set_from_text};
 use crate::routes::Binding;
 use crate::status::EdgeError;
-use crate::transcode::{Failure, json_response, upstream_of};
+use crate::transcode::{Failure, json_response, upstream_of, within};
 
 /// Size of the file chunks sent to an upload RPC.
 const CHUNK: usize = 64 * 1024;
@@ -45,9 +45,7 @@ pub async fn stream_response(
     deadline: Duration,
 ) -> Result<Response<Body>, Failure> {
     // The first message decides between an error status and 200.
-    let first = tokio::time::timeout(deadline, streaming.message())
-        .await
-        .map_err(|_| tonic::Status::deadline_exceeded("the deadline passed"))??;
+    let first = within(deadline, streaming.message()).await?;
     let framer = Framer {
         sse,
         json: edge.json.clone(),
@@ -239,17 +237,14 @@ async fn call_streaming(
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.contains("text/event-stream"));
-        let answer = tokio::time::timeout(deadline, grpc.streaming(call, rpc.path.clone(), codec))
-            .await
-            .map_err(|_| tonic::Status::deadline_exceeded("the deadline passed"))??;
+        let answer = within(deadline, grpc.streaming(call, rpc.path.clone(), codec)).await?;
         return stream_response(edge, binding, answer.into_inner(), sse, deadline).await;
     }
-    let answer = tokio::time::timeout(
+    let answer = within(
         deadline,
         grpc.client_streaming(call, rpc.path.clone(), codec),
     )
-    .await
-    .map_err(|_| tonic::Status::deadline_exceeded("the deadline passed"))??;
+    .await?;
     json_response(edge, binding, &answer.into_inner())
 }
 

@@ -161,9 +161,7 @@ async fn serve(
                 .map_err(|e| tonic::Status::unavailable(format!("service unreachable: {e}")))?;
             grpc.server_streaming(call, rpc.path.clone(), codec).await
         };
-        let response = tokio::time::timeout(deadline, future)
-            .await
-            .map_err(|_| tonic::Status::deadline_exceeded("the deadline passed"))??;
+        let response = within(deadline, future).await?;
         return crate::stream::stream_response(
             edge,
             &binding,
@@ -180,10 +178,27 @@ async fn serve(
             .map_err(|e| tonic::Status::unavailable(format!("service unreachable: {e}")))?;
         grpc.unary(call, rpc.path.clone(), codec).await
     };
-    let answer = tokio::time::timeout(deadline, future)
-        .await
-        .map_err(|_| tonic::Status::deadline_exceeded("the deadline passed"))??;
+    let answer = within(deadline, future).await?;
     json_response(edge, &binding, &answer.into_inner())
+}
+
+/// Runs a call to a service within `deadline`. Passing it is DEADLINE_EXCEEDED, also
+/// when tonic's client notices first (it answers CANCELLED "Timeout expired" once the
+/// `grpc-timeout` it sent has passed).
+pub async fn within<T>(
+    deadline: Duration,
+    call: impl std::future::Future<Output = Result<T, tonic::Status>>,
+) -> Result<T, tonic::Status> {
+    let started = std::time::Instant::now();
+    match tokio::time::timeout(deadline, call).await {
+        Ok(Err(status))
+            if status.code() == tonic::Code::Cancelled && started.elapsed() >= deadline =>
+        {
+            Err(tonic::Status::deadline_exceeded("the deadline passed"))
+        }
+        Ok(result) => result,
+        Err(_) => Err(tonic::Status::deadline_exceeded("the deadline passed")),
+    }
 }
 
 /// Returns the answer of a unary response: its JSON, 201 for a create.

@@ -446,7 +446,16 @@ where
         Box::pin(async move {
             Ok(match future.await {
                 Ok(response) => response,
-                Err(error) => tonic::Status::from_error(error.into()).into_http(),
+                Err(error) => {
+                    let error = error.into();
+                    // tonic reports its own grpc-timeout timer as CANCELLED; for the
+                    // caller it is the deadline that passed.
+                    if error.downcast_ref::<tonic::TimeoutExpired>().is_some() {
+                        tonic::Status::deadline_exceeded("the deadline passed").into_http()
+                    } else {
+                        tonic::Status::from_error(error).into_http()
+                    }
+                }
             })
         })
     }
