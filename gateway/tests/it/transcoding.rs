@@ -148,6 +148,25 @@ async fn requests_become_messages_and_answers_become_json() {
                    "extra": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "3s"},
                    "data": "AAEC", "b": 7, "color": "COLOR_RED"}),
         ),
+        // The remaining wrappers and Empty, both ways; wrappers also from the query.
+        (
+            Method::POST,
+            "/v1/echo",
+            Some(
+                r#"{"wDouble": 2.5, "wFloat": 0.5, "wUint64": "18446744073709551615",
+            "wInt32": -3, "wUint32": 4000000000, "wBytes": "AQI=", "nothing": {}}"#,
+            ),
+            StatusCode::OK,
+            json!({"wDouble": 2.5, "wFloat": 0.5, "wUint64": "18446744073709551615", "wInt32": -3,
+                   "wUint32": 4000000000u64, "wBytes": "AQI=", "nothing": {}}),
+        ),
+        (
+            Method::GET,
+            "/v1/echo/q?wDouble=1.25&wInt32=7&wUint64=9&wBytes=AQI",
+            None,
+            StatusCode::OK,
+            json!({"wDouble": 1.25, "wInt32": 7, "wUint64": "9", "wBytes": "AQI="}),
+        ),
         // Proto names in bodies.
         (
             Method::POST,
