@@ -28,7 +28,8 @@ enum Command {
     },
     /// Runs one service.
     Serve {
-        /// The service (organisations, users, clients, activites) or gateway.
+        /// The service (organisations, users, clients, activites, referentiel, products,
+        /// commerciaux) or gateway.
         service: String,
         /// Prints the effective configuration (secrets redacted) and exits.
         #[arg(long)]

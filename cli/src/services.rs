@@ -9,7 +9,15 @@ use crm_kit::config::KitConfig;
 use crm_kit::server::Server;
 
 /// Every service, in start order: organisations before users, which calls it at sign-up.
-pub const ALL: &[&str] = &["organisations", "users", "clients", "activites"];
+pub const ALL: &[&str] = &[
+    "organisations",
+    "users",
+    "clients",
+    "activites",
+    "referentiel",
+    "products",
+    "commerciaux",
+];
 
 /// Returns the dependencies of `name`, migrating as `policy` says.
 pub async fn deps_for(
@@ -26,6 +34,9 @@ pub async fn deps_for(
         "users" => deps::<crm_users::Migrator>(name, config, keys, bus, policy).await,
         "clients" => deps::<crm_clients::Migrator>(name, config, keys, bus, policy).await,
         "activites" => deps::<crm_activites::Migrator>(name, config, keys, bus, policy).await,
+        "referentiel" => deps::<crm_referentiel::Migrator>(name, config, keys, bus, policy).await,
+        "products" => deps::<crm_products::Migrator>(name, config, keys, bus, policy).await,
+        "commerciaux" => deps::<crm_commerciaux::Migrator>(name, config, keys, bus, policy).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }
@@ -44,6 +55,9 @@ pub async fn build(name: &str, deps: Deps, signer: Option<&TokenSigner>) -> anyh
         }
         "clients" => crm_clients::build(deps).await,
         "activites" => crm_activites::build(deps).await,
+        "referentiel" => crm_referentiel::build(deps).await,
+        "products" => crm_products::build(deps).await,
+        "commerciaux" => crm_commerciaux::build(deps).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }

@@ -24,11 +24,14 @@ use super::Live;
 use crate::runner::Runner;
 
 /// Every gRPC service the platform runs today.
-const SERVICES: [&str; 4] = [
+const SERVICES: [&str; 7] = [
     "crm.users.v1.UserService",
     "crm.organisations.v1.OrganisationService",
     "crm.clients.v1.ClientService",
     "crm.activites.v1.ActivityService",
+    "crm.referentiel.v1.ReferentielService",
+    "crm.products.v1.ProductService",
+    "crm.commerciaux.v1.CommercialService",
 ];
 
 /// An HTTP/1.1 client of the edge.

@@ -55,6 +55,33 @@ pub mod activites {
     }
 }
 
+/// The products service: the catalogue and its price history.
+pub mod products {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.products.v1.rs"));
+    }
+}
+
+/// The commerciaux service: sales agents and their hierarchy.
+pub mod commerciaux {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.commerciaux.v1.rs"));
+    }
+}
+
+/// The referentiel service: reference data and the organisations' value lists.
+pub mod referentiel {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.referentiel.v1.rs"));
+    }
+}
+
 /// Domain events published on NATS JetStream (`crm.events.<type>`), one message per
 /// event type; see [`EVENT_TYPES`](crate::EVENT_TYPES).
 pub mod events {

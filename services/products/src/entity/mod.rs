@@ -1,0 +1,4 @@
+//! sea-orm entities of the products service.
+
+pub mod price;
+pub mod product;
