@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 export CRM_DATABASE_URL="${CRM_DATABASE_URL:-postgres://postgres@127.0.0.1:5432?sslmode=disable}"
 export CRM_NATS_URL="${CRM_NATS_URL:-nats://127.0.0.1:4222}"
 BIN_DIR="${BIN_DIR:-${CARGO_TARGET_DIR:-target}/debug}"
-SERVICES=(organisations users clients activites referentiel products commerciaux)
+SERVICES=(organisations users clients activites referentiel products commerciaux calendar contrats)
 DATA_DIR="$(mktemp -d -t crm-topology.XXXXXX)"
 export CRM_DATA_DIR="$DATA_DIR"
 export CRM_LOG__FORMAT=json

@@ -29,7 +29,7 @@ enum Command {
     /// Runs one service.
     Serve {
         /// The service (organisations, users, clients, activites, referentiel, products,
-        /// commerciaux) or gateway.
+        /// commerciaux, calendar, contrats) or gateway.
         service: String,
         /// Prints the effective configuration (secrets redacted) and exits.
         #[arg(long)]

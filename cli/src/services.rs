@@ -17,6 +17,8 @@ pub const ALL: &[&str] = &[
     "referentiel",
     "products",
     "commerciaux",
+    "calendar",
+    "contrats",
 ];
 
 /// Returns the dependencies of `name`, migrating as `policy` says.
@@ -37,6 +39,8 @@ pub async fn deps_for(
         "referentiel" => deps::<crm_referentiel::Migrator>(name, config, keys, bus, policy).await,
         "products" => deps::<crm_products::Migrator>(name, config, keys, bus, policy).await,
         "commerciaux" => deps::<crm_commerciaux::Migrator>(name, config, keys, bus, policy).await,
+        "calendar" => deps::<crm_calendar::Migrator>(name, config, keys, bus, policy).await,
+        "contrats" => deps::<crm_contrats::Migrator>(name, config, keys, bus, policy).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }
@@ -58,6 +62,8 @@ pub async fn build(name: &str, deps: Deps, signer: Option<&TokenSigner>) -> anyh
         "referentiel" => crm_referentiel::build(deps).await,
         "products" => crm_products::build(deps).await,
         "commerciaux" => crm_commerciaux::build(deps).await,
+        "calendar" => crm_calendar::build(deps).await,
+        "contrats" => crm_contrats::build(deps).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }
@@ -125,4 +131,35 @@ pub async fn migrate(names: &[String]) -> anyhow::Result<()> {
         tracing::info!(service = name, "migrated");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every service of [`ALL`] migrates a fresh SQLite database and builds its server.
+    #[tokio::test]
+    async fn every_service_migrates_and_builds() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let config = KitConfig {
+            data_dir: dir.path().to_path_buf(),
+            ..KitConfig::default()
+        };
+        let bus = crm_events::Bus::connect(None).await.expect("bus");
+        let (signer, _) = crm_kit::auth::TokenSigner::generate().expect("key");
+        for name in ALL {
+            let deps = deps_for(
+                name,
+                &config,
+                None,
+                Some(bus.clone()),
+                MigrationPolicy::Apply,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            build(name, deps, Some(&signer))
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
 }

@@ -97,15 +97,9 @@ fn only_get_client() -> Status {
     Status::failed_precondition("benchmark server serves GetClient only")
 }
 
+// Every method but GetClient refuses: the benchmark measures GetClient alone.
 #[tonic::async_trait]
 impl ClientService for FixedClient {
-    async fn create_client(
-        &self,
-        _: Request<pb::CreateClientRequest>,
-    ) -> Result<Response<pb::CreateClientResponse>, Status> {
-        Err(only_get_client())
-    }
-
     async fn get_client(
         &self,
         _: Request<pb::GetClientRequest>,
@@ -113,31 +107,139 @@ impl ClientService for FixedClient {
         Ok(Response::new(self.answer.clone()))
     }
 
+    async fn create_client(
+        &self,
+        _: Request<pb::CreateClientRequest>,
+    ) -> Result<Response<pb::CreateClientResponse>, Status> {
+        Err(only_get_client())
+    }
     async fn update_client(
         &self,
         _: Request<pb::UpdateClientRequest>,
     ) -> Result<Response<pb::UpdateClientResponse>, Status> {
         Err(only_get_client())
     }
-
     async fn list_clients(
         &self,
         _: Request<pb::ListClientsRequest>,
     ) -> Result<Response<pb::ListClientsResponse>, Status> {
         Err(only_get_client())
     }
-
     async fn archive_client(
         &self,
         _: Request<pb::ArchiveClientRequest>,
     ) -> Result<Response<pb::ArchiveClientResponse>, Status> {
         Err(only_get_client())
     }
-
     async fn restore_client(
         &self,
         _: Request<pb::RestoreClientRequest>,
     ) -> Result<Response<pb::RestoreClientResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn find_duplicates(
+        &self,
+        _: Request<pb::FindDuplicatesRequest>,
+    ) -> Result<Response<pb::FindDuplicatesResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn merge_clients(
+        &self,
+        _: Request<pb::MergeClientsRequest>,
+    ) -> Result<Response<pb::MergeClientsResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn reassign_clients(
+        &self,
+        _: Request<pb::ReassignClientsRequest>,
+    ) -> Result<Response<pb::ReassignClientsResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn create_contact(
+        &self,
+        _: Request<pb::CreateContactRequest>,
+    ) -> Result<Response<pb::CreateContactResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn get_contact(
+        &self,
+        _: Request<pb::GetContactRequest>,
+    ) -> Result<Response<pb::GetContactResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn update_contact(
+        &self,
+        _: Request<pb::UpdateContactRequest>,
+    ) -> Result<Response<pb::UpdateContactResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn list_contacts(
+        &self,
+        _: Request<pb::ListContactsRequest>,
+    ) -> Result<Response<pb::ListContactsResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn delete_contact(
+        &self,
+        _: Request<pb::DeleteContactRequest>,
+    ) -> Result<Response<pb::DeleteContactResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn create_opportunity(
+        &self,
+        _: Request<pb::CreateOpportunityRequest>,
+    ) -> Result<Response<pb::CreateOpportunityResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn get_opportunity(
+        &self,
+        _: Request<pb::GetOpportunityRequest>,
+    ) -> Result<Response<pb::GetOpportunityResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn update_opportunity(
+        &self,
+        _: Request<pb::UpdateOpportunityRequest>,
+    ) -> Result<Response<pb::UpdateOpportunityResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn list_opportunities(
+        &self,
+        _: Request<pb::ListOpportunitiesRequest>,
+    ) -> Result<Response<pb::ListOpportunitiesResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn move_opportunity_stage(
+        &self,
+        _: Request<pb::MoveOpportunityStageRequest>,
+    ) -> Result<Response<pb::MoveOpportunityStageResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn mark_won(
+        &self,
+        _: Request<pb::MarkWonRequest>,
+    ) -> Result<Response<pb::MarkWonResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn mark_lost(
+        &self,
+        _: Request<pb::MarkLostRequest>,
+    ) -> Result<Response<pb::MarkLostResponse>, Status> {
+        Err(only_get_client())
+    }
+    async fn import_clients(
+        &self,
+        _: Request<tonic::Streaming<pb::ImportClientsRequest>>,
+    ) -> Result<Response<pb::ImportClientsResponse>, Status> {
+        Err(only_get_client())
+    }
+
+    type ExportClientsStream = futures::stream::Empty<Result<pb::ExportClientsResponse, Status>>;
+
+    async fn export_clients(
+        &self,
+        _: Request<pb::ExportClientsRequest>,
+    ) -> Result<Response<Self::ExportClientsStream>, Status> {
         Err(only_get_client())
     }
 }

@@ -8,6 +8,12 @@ pub const DEFAULT_ORGANISATIONS_URL: &str = "http://127.0.0.1:50062";
 pub const DEFAULT_CLIENTS_URL: &str = "http://127.0.0.1:50052";
 /// Default gRPC URL of the activites service.
 pub const DEFAULT_ACTIVITES_URL: &str = "http://127.0.0.1:50051";
+/// Default gRPC URL of the commerciaux service.
+pub const DEFAULT_COMMERCIAUX_URL: &str = "http://127.0.0.1:50053";
+/// Default gRPC URL of the products service.
+pub const DEFAULT_PRODUCTS_URL: &str = "http://127.0.0.1:50064";
+/// Default gRPC URL of the contrats service.
+pub const DEFAULT_CONTRATS_URL: &str = "http://127.0.0.1:50055";
 /// Default URL of the JSON edge.
 pub const DEFAULT_EDGE_URL: &str = "http://127.0.0.1:8080";
 
@@ -25,6 +31,12 @@ pub struct Endpoints {
     pub clients: String,
     /// The activites service (`CRM_E2E_ACTIVITES_URL`).
     pub activites: String,
+    /// The commerciaux service (`CRM_E2E_COMMERCIAUX_URL`).
+    pub commerciaux: String,
+    /// The products service (`CRM_E2E_PRODUCTS_URL`).
+    pub products: String,
+    /// The contrats service (`CRM_E2E_CONTRATS_URL`).
+    pub contrats: String,
     /// The JSON edge (`CRM_E2E_EDGE_URL`).
     pub edge: String,
 }
@@ -36,6 +48,9 @@ impl Default for Endpoints {
             organisations: DEFAULT_ORGANISATIONS_URL.to_owned(),
             clients: DEFAULT_CLIENTS_URL.to_owned(),
             activites: DEFAULT_ACTIVITES_URL.to_owned(),
+            commerciaux: DEFAULT_COMMERCIAUX_URL.to_owned(),
+            products: DEFAULT_PRODUCTS_URL.to_owned(),
+            contrats: DEFAULT_CONTRATS_URL.to_owned(),
             edge: DEFAULT_EDGE_URL.to_owned(),
         }
     }
@@ -62,6 +77,9 @@ impl Endpoints {
             organisations: pick("CRM_E2E_ORGANISATIONS_URL", DEFAULT_ORGANISATIONS_URL),
             clients: pick("CRM_E2E_CLIENTS_URL", DEFAULT_CLIENTS_URL),
             activites: pick("CRM_E2E_ACTIVITES_URL", DEFAULT_ACTIVITES_URL),
+            commerciaux: pick("CRM_E2E_COMMERCIAUX_URL", DEFAULT_COMMERCIAUX_URL),
+            products: pick("CRM_E2E_PRODUCTS_URL", DEFAULT_PRODUCTS_URL),
+            contrats: pick("CRM_E2E_CONTRATS_URL", DEFAULT_CONTRATS_URL),
             edge: pick("CRM_E2E_EDGE_URL", DEFAULT_EDGE_URL),
         }
     }
@@ -74,6 +92,9 @@ impl Endpoints {
             organisations: self.edge.clone(),
             clients: self.edge.clone(),
             activites: self.edge.clone(),
+            commerciaux: self.edge.clone(),
+            products: self.edge.clone(),
+            contrats: self.edge.clone(),
             edge: self.edge.clone(),
         }
     }

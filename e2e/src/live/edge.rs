@@ -24,7 +24,7 @@ use super::Live;
 use crate::runner::Runner;
 
 /// Every gRPC service the platform runs today.
-const SERVICES: [&str; 7] = [
+const SERVICES: [&str; 9] = [
     "crm.users.v1.UserService",
     "crm.organisations.v1.OrganisationService",
     "crm.clients.v1.ClientService",
@@ -32,6 +32,8 @@ const SERVICES: [&str; 7] = [
     "crm.referentiel.v1.ReferentielService",
     "crm.products.v1.ProductService",
     "crm.commerciaux.v1.CommercialService",
+    "crm.calendar.v1.CalendarService",
+    "crm.contrats.v1.ContractService",
 ];
 
 /// An HTTP/1.1 client of the edge.

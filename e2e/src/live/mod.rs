@@ -4,6 +4,7 @@
 
 mod accounts;
 mod clients;
+mod commerce;
 pub mod edge;
 mod platform;
 mod timeline;
@@ -49,6 +50,9 @@ pub struct Live {
     organisations: Channel,
     clients: Channel,
     activites: Channel,
+    commerciaux: Channel,
+    products: Channel,
+    contrats: Channel,
     first: OnceCell<Account>,
     second: OnceCell<Account>,
     client: OnceCell<clients_pb::Client>,
@@ -69,6 +73,9 @@ impl Live {
             organisations: channel(&endpoints.organisations)?,
             clients: channel(&endpoints.clients)?,
             activites: channel(&endpoints.activites)?,
+            commerciaux: channel(&endpoints.commerciaux)?,
+            products: channel(&endpoints.products)?,
+            contrats: channel(&endpoints.contrats)?,
             endpoints,
             first: OnceCell::new(),
             second: OnceCell::new(),
@@ -190,4 +197,5 @@ fn flows(runner: &mut Runner, live: &Arc<Live>) {
     clients::add(runner, live);
     timeline::add(runner, live);
     accounts::add_sessions(runner, live);
+    commerce::add(runner, live);
 }

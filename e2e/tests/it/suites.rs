@@ -39,6 +39,9 @@ async fn live_suite_reports_unreachable_services() {
         organisations: url.clone(),
         clients: url.clone(),
         activites: url.clone(),
+        commerciaux: url.clone(),
+        products: url.clone(),
+        contrats: url.clone(),
         edge: url,
     };
     let live = live::Live::new(endpoints).unwrap();

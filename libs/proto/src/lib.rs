@@ -82,6 +82,24 @@ pub mod referentiel {
     }
 }
 
+/// The contrats service: contracts, their lifecycle and amendments.
+pub mod contrats {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.contrats.v1.rs"));
+    }
+}
+
+/// The calendar service: business days, the agenda, availability and slot proposals.
+pub mod calendar {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.calendar.v1.rs"));
+    }
+}
+
 /// Domain events published on NATS JetStream (`crm.events.<type>`), one message per
 /// event type; see [`EVENT_TYPES`](crate::EVENT_TYPES).
 pub mod events {

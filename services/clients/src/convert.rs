@@ -1,10 +1,22 @@
 //! Conversions between the protobuf messages and the domain, with field-by-field checks
 //! of what protobuf cannot express (enums in range, ids, dates, masks).
 
+mod contact;
+mod opportunity;
+
 use crm_proto::clients::v1 as pb;
 use crm_proto::common::v1 as common;
 
+use crate::domain::duplicates::Reason;
 use crate::domain::{Address, Civility, Client, ClientData, Kind, Status};
+
+pub use contact::{
+    apply_contact_mask, contact_data_from_proto, contact_implicit_mask, contact_to_proto,
+};
+pub use opportunity::{
+    amount_from_proto, apply_opportunity_mask, opportunity_data_from_proto,
+    opportunity_implicit_mask, opportunity_to_proto, stage_from_proto,
+};
 
 pub use crm_kit::convert::{
     Violations, date_from_proto, date_to_proto, from_timestamp, optional_uuid, timestamp,
@@ -27,7 +39,8 @@ fn address_from_proto(a: &common::Address) -> Address {
     }
 }
 
-fn address_to_proto(a: &Address) -> common::Address {
+/// Returns the proto form of an address.
+pub fn address_to_proto(a: &Address) -> common::Address {
     common::Address {
         line1: a.line1.clone(),
         line2: a.line2.clone(),
@@ -80,7 +93,8 @@ fn civility_from_proto(value: i32, field: &str, v: &mut Violations) -> Option<Ci
     }
 }
 
-fn civility_to_proto(c: Option<Civility>) -> pb::Civility {
+/// Returns the proto form of a civility.
+pub fn civility_to_proto(c: Option<Civility>) -> pb::Civility {
     match c {
         None => pb::Civility::Unspecified,
         Some(Civility::Mr) => pb::Civility::Mr,
@@ -148,10 +162,7 @@ pub fn client_into_proto(c: Client) -> pb::Client {
     let d = c.data;
     pb::Client {
         id: c.id.to_string(),
-        kind: match d.kind {
-            Kind::Person => pb::ClientKind::Person,
-            Kind::Company => pb::ClientKind::Company,
-        } as i32,
+        kind: kind_to_proto(d.kind) as i32,
         civility: civility_to_proto(d.civility) as i32,
         first_name: d.first_name,
         last_name: d.last_name,
@@ -171,6 +182,48 @@ pub fn client_into_proto(c: Client) -> pb::Client {
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
         version: c.version,
+        merged_into_id: c.merged_into.map(|m| m.to_string()).unwrap_or_default(),
+    }
+}
+
+/// Returns the proto form of a kind.
+pub fn kind_to_proto(k: Kind) -> pb::ClientKind {
+    match k {
+        Kind::Person => pb::ClientKind::Person,
+        Kind::Company => pb::ClientKind::Company,
+    }
+}
+
+/// Returns the proto form of a duplicate reason.
+pub fn reason_to_proto(r: Reason) -> pb::DuplicateReason {
+    match r {
+        Reason::SameEmail => pb::DuplicateReason::SameEmail,
+        Reason::SameSiret => pb::DuplicateReason::SameSiret,
+        Reason::SameNameAndBirthDate => pb::DuplicateReason::SameNameAndBirthDate,
+    }
+}
+
+/// Returns what a contract and its invoices need to know of a client: its names,
+/// identifiers, contact details and where invoices go (the billing address, or the
+/// postal address when there is none).
+pub fn billing_details(c: &Client) -> pb::BillingDetails {
+    let d = &c.data;
+    pb::BillingDetails {
+        kind: kind_to_proto(d.kind) as i32,
+        display_name: d.display_name(),
+        civility: civility_to_proto(d.civility) as i32,
+        first_name: d.first_name.clone(),
+        last_name: d.last_name.clone(),
+        company_name: d.company_name.clone(),
+        siren: d.siren.clone().unwrap_or_default(),
+        siret: d.siret.clone().unwrap_or_default(),
+        email: d.email.clone().unwrap_or_default(),
+        phone: d.phone.clone().unwrap_or_default(),
+        billing_address: d
+            .billing_address
+            .as_ref()
+            .or(d.postal_address.as_ref())
+            .map(address_to_proto),
     }
 }
 

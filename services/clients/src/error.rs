@@ -9,19 +9,25 @@ pub enum Error {
     /// The request is malformed; carries every field violation. `INVALID_ARGUMENT`.
     #[error("invalid argument")]
     InvalidArgument(Vec<(String, String)>),
-    /// No such client in the caller's organisation (or visible to the caller). `NOT_FOUND`.
-    #[error("client {0} not found")]
-    NotFound(Uuid),
+    /// No such client, contact or opportunity in the caller's organisation (or visible to
+    /// the caller). `NOT_FOUND`.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// "client", "contact" or "opportunity".
+        entity: &'static str,
+        /// The id asked for.
+        id: Uuid,
+    },
     /// Another live client already uses this e-mail address. `ALREADY_EXISTS`.
     #[error("a client with e-mail {0} already exists")]
     EmailTaken(String),
     /// The client is not in a state that allows this. `FAILED_PRECONDITION`.
     #[error("{0}")]
     FailedPrecondition(String),
-    /// The client changed since the version the caller read. `ABORTED`.
-    #[error("client {id} is at version {current}, not {expected}")]
+    /// The record changed since the version the caller read. `ABORTED`.
+    #[error("{id} is at version {current}, not {expected}")]
     VersionMismatch {
-        /// The client.
+        /// The record.
         id: Uuid,
         /// The version the caller sent.
         expected: i64,
@@ -36,11 +42,21 @@ pub enum Error {
     Database(#[from] sea_orm::DbErr),
 }
 
+impl Error {
+    /// Returns `NOT_FOUND` for a client.
+    pub fn client_not_found(id: Uuid) -> Self {
+        Error::NotFound {
+            entity: "client",
+            id,
+        }
+    }
+}
+
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
         match error {
             Error::InvalidArgument(violations) => crm_kit::bad_request(violations),
-            Error::NotFound(_) => Status::not_found(error.to_string()),
+            Error::NotFound { .. } => Status::not_found(error.to_string()),
             Error::EmailTaken(_) => Status::already_exists(error.to_string()),
             Error::FailedPrecondition(message) => Status::failed_precondition(message),
             Error::VersionMismatch { .. } => Status::aborted(error.to_string()),

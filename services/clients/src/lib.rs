@@ -1,5 +1,7 @@
-//! The clients service: the people and companies an organisation sells to, with their
-//! contact details, addresses, status, assigned sales agent, tags and custom fields.
+//! The clients service: the people and companies an organisation sells to (contact
+//! details, addresses, status, assigned sales agent, tags, custom fields), the contacts
+//! of company clients, the opportunities pipeline, duplicate detection and merging, and
+//! streaming import and export.
 
 mod convert;
 pub mod domain;
@@ -35,6 +37,37 @@ pub fn permissions() -> PermissionTable {
         (CLIENT_SERVICE, "ListClients", Access::read("clients")),
         (CLIENT_SERVICE, "ArchiveClient", Access::write("clients")),
         (CLIENT_SERVICE, "RestoreClient", Access::write("clients")),
+        (CLIENT_SERVICE, "FindDuplicates", Access::read("clients")),
+        (CLIENT_SERVICE, "MergeClients", Access::write("clients")),
+        (CLIENT_SERVICE, "ImportClients", Access::write("clients")),
+        (CLIENT_SERVICE, "ExportClients", Access::read("clients")),
+        // Agents pass the table; the handler then admits owners, admins, managers and
+        // the commerciaux service only.
+        (CLIENT_SERVICE, "ReassignClients", Access::write("clients")),
+        (CLIENT_SERVICE, "CreateContact", Access::write("clients")),
+        (CLIENT_SERVICE, "GetContact", Access::read("clients")),
+        (CLIENT_SERVICE, "UpdateContact", Access::write("clients")),
+        (CLIENT_SERVICE, "ListContacts", Access::read("clients")),
+        (CLIENT_SERVICE, "DeleteContact", Access::write("clients")),
+        (
+            CLIENT_SERVICE,
+            "CreateOpportunity",
+            Access::write("clients"),
+        ),
+        (CLIENT_SERVICE, "GetOpportunity", Access::read("clients")),
+        (
+            CLIENT_SERVICE,
+            "UpdateOpportunity",
+            Access::write("clients"),
+        ),
+        (CLIENT_SERVICE, "ListOpportunities", Access::read("clients")),
+        (
+            CLIENT_SERVICE,
+            "MoveOpportunityStage",
+            Access::write("clients"),
+        ),
+        (CLIENT_SERVICE, "MarkWon", Access::write("clients")),
+        (CLIENT_SERVICE, "MarkLost", Access::write("clients")),
     ])
 }
 

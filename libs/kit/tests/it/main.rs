@@ -23,29 +23,46 @@ const SPEC: ServiceSpec = ServiceSpec {
     grpc_services: &[SVC],
 };
 
+/// Every method of the service: GetClient readable, the rest writable.
 fn table() -> Vec<(&'static str, &'static str, Access)> {
-    vec![
-        (SVC, "CreateClient", Access::write("clients")),
-        (SVC, "GetClient", Access::read("clients")),
-        (SVC, "UpdateClient", Access::write("clients")),
-        (SVC, "ListClients", Access::read("clients")),
-        (SVC, "ArchiveClient", Access::write("clients")),
-        (SVC, "RestoreClient", Access::write("clients")),
-    ]
+    let mut rows = vec![(SVC, "GetClient", Access::read("clients"))];
+    for method in [
+        "CreateClient",
+        "UpdateClient",
+        "ListClients",
+        "ArchiveClient",
+        "RestoreClient",
+        "FindDuplicates",
+        "MergeClients",
+        "ImportClients",
+        "ExportClients",
+        "ReassignClients",
+        "CreateContact",
+        "GetContact",
+        "UpdateContact",
+        "ListContacts",
+        "DeleteContact",
+        "CreateOpportunity",
+        "GetOpportunity",
+        "UpdateOpportunity",
+        "ListOpportunities",
+        "MoveOpportunityStage",
+        "MarkWon",
+        "MarkLost",
+    ] {
+        rows.push((SVC, method, Access::write("clients")));
+    }
+    rows
 }
 
 /// Answers GetClient after a pause, with the caller's organisation as the client id.
 #[derive(Clone)]
 struct Slow;
 
+// Only GetClient answers; the other methods refuse (they are here because the trait
+// has them).
 #[tonic::async_trait]
 impl ClientService for Slow {
-    async fn create_client(
-        &self,
-        _: Request<pb::CreateClientRequest>,
-    ) -> Result<Response<pb::CreateClientResponse>, Status> {
-        Err(Status::failed_precondition("test service"))
-    }
     async fn get_client(
         &self,
         request: Request<pb::GetClientRequest>,
@@ -59,6 +76,13 @@ impl ClientService for Slow {
                 ..Default::default()
             }),
         }))
+    }
+
+    async fn create_client(
+        &self,
+        _: Request<pb::CreateClientRequest>,
+    ) -> Result<Response<pb::CreateClientResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
     }
     async fn update_client(
         &self,
@@ -82,6 +106,111 @@ impl ClientService for Slow {
         &self,
         _: Request<pb::RestoreClientRequest>,
     ) -> Result<Response<pb::RestoreClientResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn find_duplicates(
+        &self,
+        _: Request<pb::FindDuplicatesRequest>,
+    ) -> Result<Response<pb::FindDuplicatesResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn merge_clients(
+        &self,
+        _: Request<pb::MergeClientsRequest>,
+    ) -> Result<Response<pb::MergeClientsResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn reassign_clients(
+        &self,
+        _: Request<pb::ReassignClientsRequest>,
+    ) -> Result<Response<pb::ReassignClientsResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn create_contact(
+        &self,
+        _: Request<pb::CreateContactRequest>,
+    ) -> Result<Response<pb::CreateContactResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn get_contact(
+        &self,
+        _: Request<pb::GetContactRequest>,
+    ) -> Result<Response<pb::GetContactResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn update_contact(
+        &self,
+        _: Request<pb::UpdateContactRequest>,
+    ) -> Result<Response<pb::UpdateContactResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn list_contacts(
+        &self,
+        _: Request<pb::ListContactsRequest>,
+    ) -> Result<Response<pb::ListContactsResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn delete_contact(
+        &self,
+        _: Request<pb::DeleteContactRequest>,
+    ) -> Result<Response<pb::DeleteContactResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn create_opportunity(
+        &self,
+        _: Request<pb::CreateOpportunityRequest>,
+    ) -> Result<Response<pb::CreateOpportunityResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn get_opportunity(
+        &self,
+        _: Request<pb::GetOpportunityRequest>,
+    ) -> Result<Response<pb::GetOpportunityResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn update_opportunity(
+        &self,
+        _: Request<pb::UpdateOpportunityRequest>,
+    ) -> Result<Response<pb::UpdateOpportunityResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn list_opportunities(
+        &self,
+        _: Request<pb::ListOpportunitiesRequest>,
+    ) -> Result<Response<pb::ListOpportunitiesResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn move_opportunity_stage(
+        &self,
+        _: Request<pb::MoveOpportunityStageRequest>,
+    ) -> Result<Response<pb::MoveOpportunityStageResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn mark_won(
+        &self,
+        _: Request<pb::MarkWonRequest>,
+    ) -> Result<Response<pb::MarkWonResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn mark_lost(
+        &self,
+        _: Request<pb::MarkLostRequest>,
+    ) -> Result<Response<pb::MarkLostResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+    async fn import_clients(
+        &self,
+        _: Request<tonic::Streaming<pb::ImportClientsRequest>>,
+    ) -> Result<Response<pb::ImportClientsResponse>, Status> {
+        Err(Status::failed_precondition("test service"))
+    }
+
+    type ExportClientsStream = futures::stream::Empty<Result<pb::ExportClientsResponse, Status>>;
+
+    async fn export_clients(
+        &self,
+        _: Request<pb::ExportClientsRequest>,
+    ) -> Result<Response<Self::ExportClientsStream>, Status> {
         Err(Status::failed_precondition("test service"))
     }
 }

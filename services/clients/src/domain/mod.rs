@@ -1,5 +1,6 @@
-//! The rules of a client, free of I/O: what a valid client is, how its fields are
-//! normalised, who may see it, and which status changes are allowed.
+//! The rules of clients, contacts and opportunities, free of I/O: what a valid record
+//! is, how its fields are normalised, who may see it, which changes are allowed, what
+//! makes two clients duplicates and how a merge fills the survivor.
 
 use std::collections::BTreeMap;
 
@@ -63,6 +64,12 @@ macro_rules! text_enum {
 text_enum!(Kind { Person = "person", Company = "company" });
 text_enum!(Status { Prospect = "prospect", Active = "active", Inactive = "inactive", Archived = "archived" });
 text_enum!(Civility { Mr = "mr", Mrs = "mrs", Mx = "mx" });
+
+// Declared after `text_enum!` so they can use it.
+pub mod contact;
+pub mod duplicates;
+pub mod merge;
+pub mod opportunity;
 
 /// A postal address, stored as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -133,6 +140,8 @@ pub struct Client {
     pub data: ClientData,
     /// The status before archiving, restored by RestoreClient.
     pub previous_status: Option<Status>,
+    /// The client this one was merged into (it is then archived).
+    pub merged_into: Option<Uuid>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -155,6 +164,20 @@ impl ClientData {
         .map(|s| s.to_lowercase())
         .collect::<Vec<_>>()
         .join(" ")
+    }
+
+    /// Returns the name shown for the client: "first last" for a person, the company
+    /// name for a company.
+    pub fn display_name(&self) -> String {
+        match self.kind {
+            Kind::Company => self.company_name.clone(),
+            Kind::Person => [self.first_name.as_str(), self.last_name.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
     }
 }
 

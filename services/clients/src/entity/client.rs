@@ -2,8 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
-/// A row of `clients`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// A row of `clients`. Serialize: imports send rows to PostgreSQL as JSON, keyed by
+/// column name.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "clients")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -36,6 +37,10 @@ pub struct Model {
     /// Lowercase names and e-mail for text search.
     pub search_text: String,
     pub request_id: Option<Uuid>,
+    /// Normalised "first last" name of a person, matched by FindDuplicates.
+    pub name_key: Option<String>,
+    /// The client this one was merged into.
+    pub merged_into_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_clients;
+mod m20261122_000001_contacts_opportunities;
 
 /// Applies the clients service's migrations in order.
 #[derive(Debug)]
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_clients::Migration),
             Box::new(crm_events::migration::Migration),
+            Box::new(m20261122_000001_contacts_opportunities::Migration),
         ]
     }
 }

@@ -56,6 +56,7 @@ async fn every_change_publishes_its_event() {
             seen.clone(),
             Box::pin(async {}),
         );
+        let conn = deps.db.clone();
         let running = crm_testkit::spawn(deps, crm_clients::build)
             .await
             .expect("spawn");
@@ -63,6 +64,7 @@ async fn every_change_publishes_its_event() {
             keys,
             running,
             backend: db.backend,
+            db: conn,
         };
         let admin = Member::new(Uuid::now_v7(), Role::Admin);
         let c = env

@@ -7,11 +7,12 @@ use crm_testkit::{Keys, Running, authed};
 use tonic::transport::Channel;
 use uuid::Uuid;
 
-/// A clients service and the keys to call it.
+/// A clients service, the keys to call it and its database (to read the outbox).
 pub struct Env {
     pub keys: Keys,
     pub running: Running,
     pub backend: crm_db::Backend,
+    pub db: sea_orm::DatabaseConnection,
 }
 
 /// Starts one clients service per backend.
@@ -22,6 +23,7 @@ pub async fn envs() -> Vec<Env> {
         let deps = crm_testkit::deps::<crm_clients::Migrator>(&keys, &db)
             .await
             .expect("deps");
+        let conn = deps.db.clone();
         let running = crm_testkit::spawn(deps, crm_clients::build)
             .await
             .expect("spawn");
@@ -32,6 +34,7 @@ pub async fn envs() -> Vec<Env> {
             keys,
             running,
             backend,
+            db: conn,
         });
     }
     out
@@ -94,6 +97,40 @@ impl Env {
         Ok(res.into_inner().client.expect("client"))
     }
 
+    /// Returns the outbox rows of `event_type` for the organisation `org`, in order.
+    pub async fn outbox(&self, org: Uuid, event_type: &str) -> Vec<crm_events::entity::Model> {
+        use crm_db::Global as _;
+        use crm_events::entity::{Column, Entity};
+        use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+        Entity::find_global()
+            .filter(Column::OrganisationId.eq(org))
+            .filter(Column::EventType.eq(event_type))
+            .order_by_asc(Column::Seq)
+            .all(&self.db)
+            .await
+            .expect("outbox")
+    }
+
+    /// Returns an internal request from `service` acting in `org` (no user, no role).
+    pub fn internal<T>(&self, service: &str, org: Uuid, msg: T) -> tonic::Request<T> {
+        let now = chrono::Utc::now().timestamp();
+        let token = self
+            .keys
+            .mesh
+            .mint(service, "clients", Some(org), None, None, now)
+            .expect("mint");
+        let mut req = tonic::Request::new(msg);
+        req.metadata_mut().insert(
+            crm_kit::auth::INTERNAL_SERVICE_HEADER,
+            service.parse().expect("value"),
+        );
+        req.metadata_mut().insert(
+            crm_kit::auth::INTERNAL_TOKEN_HEADER,
+            token.parse().expect("value"),
+        );
+        req
+    }
+
     pub async fn get(&self, who: Member, id: &str) -> Result<pb::Client, tonic::Status> {
         let res = self
             .client()
@@ -137,4 +174,27 @@ pub fn violation_fields(status: &tonic::Status) -> Vec<String> {
         .get_details_bad_request()
         .map(|b| b.field_violations.into_iter().map(|f| f.field).collect())
         .unwrap_or_default()
+}
+
+/// Valid SIRETs of distinct SIRENs, for companies that must not look alike.
+pub const SIRETS: [&str; 4] = [
+    "55210055400013",
+    "54205118000017",
+    "44306184100013",
+    "73282932000017",
+];
+
+/// A company with the given SIRET.
+pub fn company_siret(name: &str, siret: &str) -> pb::Client {
+    pb::Client {
+        kind: pb::ClientKind::Company as i32,
+        company_name: name.into(),
+        siret: siret.into(),
+        ..Default::default()
+    }
+}
+
+/// Returns the id of a member's sales-agent record as the API spells it.
+pub fn cid(m: Member) -> String {
+    m.commercial.map(|c| c.to_string()).unwrap_or_default()
 }

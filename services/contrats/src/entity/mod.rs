@@ -1,0 +1,4 @@
+//! sea-orm entities of the contrats service.
+
+pub mod contract;
+pub mod counter;

@@ -1,0 +1,370 @@
+//! Reads from the clients, commerciaux and products services, as the caller (internal
+//! token for the caller's organisation, user and role, so their row-level rules apply:
+//! an agent only finds their own clients). Every call carries what remains of the
+//! caller's deadline and is cut off there; these reads are idempotent, so one that
+//! answers UNAVAILABLE is retried once after a short pause when the deadline leaves time
+//! for it. They all run before any transaction is opened, concurrently.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use crm_kit::RequestContext;
+use crm_kit::auth::MeshKey;
+use crm_kit::client::{BACKGROUND_TIMEOUT, Downstream};
+use crm_kit::config::KitConfig;
+use crm_proto::clients::v1 as clients;
+use crm_proto::clients::v1::client_service_client::ClientServiceClient;
+use crm_proto::commerciaux::v1 as commerciaux;
+use crm_proto::commerciaux::v1::commercial_service_client::CommercialServiceClient;
+use crm_proto::products::v1 as products;
+use crm_proto::products::v1::product_service_client::ProductServiceClient;
+use futures::future::{try_join_all, try_join3};
+use tonic::{Code, Status};
+use uuid::Uuid;
+
+use crate::convert::date_to_proto;
+use crate::domain::pricing::{ClientFacts, CommercialFacts, ProductFacts};
+use crate::domain::{ClientKind, Frequency, Money};
+use crate::error::Error;
+
+/// Pause before the one retry of a read that answered UNAVAILABLE.
+pub const RETRY_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Time kept before the caller's deadline to answer it: a read still waiting then is
+/// cut off, so the caller hears DEADLINE_EXCEEDED from this service rather than its own
+/// timer racing the server's.
+const ANSWER_MARGIN: Duration = Duration::from_millis(20);
+
+/// The services a contract refers to.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    clients: Downstream,
+    commerciaux: Downstream,
+    products: Downstream,
+}
+
+/// What to read: each reference is read only when named.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    /// The client.
+    pub client: Option<Uuid>,
+    /// The sales agent.
+    pub commercial: Option<Uuid>,
+    /// The products (each read once).
+    pub products: Vec<Uuid>,
+    /// The date of the prices; `None`: each product's current price.
+    pub price_on: Option<NaiveDate>,
+}
+
+/// What was read. For the client and the agent, `None` when not asked for and
+/// `Some(None)` when the service does not know it (missing, another organisation's or,
+/// for an agent, not theirs).
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    /// The client.
+    pub client: Option<Option<ClientFacts>>,
+    /// The sales agent.
+    pub commercial: Option<Option<CommercialFacts>>,
+    /// Each product asked for, `None` when unknown.
+    pub products: HashMap<Uuid, Option<ProductFacts>>,
+}
+
+impl Remote {
+    /// Returns the reader, with the services' addresses from `config`
+    /// (`services.clients`, `services.commerciaux`, `services.products`).
+    pub fn new(caller: &'static str, config: &KitConfig, mesh: &MeshKey) -> Result<Self, Status> {
+        let downstream =
+            |target| Downstream::lazy(caller, target, &config.service_url(target), mesh.clone());
+        Ok(Self {
+            clients: downstream("clients")?,
+            commerciaux: downstream("commerciaux")?,
+            products: downstream("products")?,
+        })
+    }
+
+    /// Reads everything `lookup` names, concurrently.
+    pub async fn look_up(&self, ctx: &RequestContext, lookup: &Lookup) -> Result<Found, Error> {
+        let mut ids = lookup.products.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        let client = async {
+            match lookup.client {
+                Some(id) => self.client(ctx, id).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let commercial = async {
+            match lookup.commercial {
+                Some(id) => self.commercial(ctx, id).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let products = try_join_all(ids.iter().map(|id| async move {
+            let facts = self.product(ctx, *id, lookup.price_on).await?;
+            Ok::<_, Error>((*id, facts))
+        }));
+        let (client, commercial, products) = try_join3(client, commercial, products).await?;
+        Ok(Found {
+            client,
+            commercial,
+            products: products.into_iter().collect(),
+        })
+    }
+
+    async fn client(&self, ctx: &RequestContext, id: Uuid) -> Result<Option<ClientFacts>, Error> {
+        let d = &self.clients;
+        let message = clients::GetClientRequest {
+            client_id: id.to_string(),
+        };
+        let found = read(ctx, d.target(), || async {
+            let request = d.request(ctx, message.clone())?;
+            ClientServiceClient::new(d.channel())
+                .get_client(request)
+                .await
+                .map(|r| r.into_inner().client)
+        })
+        .await?;
+        Ok(found.flatten().map(|c| ClientFacts {
+            kind: if c.kind == clients::ClientKind::Company as i32 {
+                ClientKind::Company
+            } else {
+                ClientKind::Person
+            },
+            archived: c.status == clients::ClientStatus::Archived as i32,
+        }))
+    }
+
+    async fn commercial(
+        &self,
+        ctx: &RequestContext,
+        id: Uuid,
+    ) -> Result<Option<CommercialFacts>, Error> {
+        let d = &self.commerciaux;
+        let message = commerciaux::GetCommercialRequest {
+            commercial_id: id.to_string(),
+        };
+        let found = read(ctx, d.target(), || async {
+            let request = d.request(ctx, message.clone())?;
+            CommercialServiceClient::new(d.channel())
+                .get_commercial(request)
+                .await
+                .map(|r| r.into_inner().commercial)
+        })
+        .await?;
+        Ok(found.flatten().map(|c| CommercialFacts {
+            active: c.status == commerciaux::CommercialStatus::Active as i32,
+        }))
+    }
+
+    /// Returns the product `id` with its price on `price_on` (or its current price).
+    async fn product(
+        &self,
+        ctx: &RequestContext,
+        id: Uuid,
+        price_on: Option<NaiveDate>,
+    ) -> Result<Option<ProductFacts>, Error> {
+        let d = &self.products;
+        let message = products::GetProductRequest {
+            product_id: id.to_string(),
+        };
+        let found = read(ctx, d.target(), || async {
+            let request = d.request(ctx, message.clone())?;
+            ProductServiceClient::new(d.channel())
+                .get_product(request)
+                .await
+                .map(|r| r.into_inner().product)
+        })
+        .await?;
+        let Some(p) = found.flatten() else {
+            return Ok(None);
+        };
+        let price = match price_on {
+            None => p
+                .current_price
+                .as_ref()
+                .and_then(|c| c.price.as_ref())
+                .map(money),
+            Some(date) => {
+                let message = products::GetPriceAtRequest {
+                    product_id: id.to_string(),
+                    date: Some(date_to_proto(date)),
+                };
+                let period = read(ctx, d.target(), || async {
+                    let request = d.request(ctx, message.clone())?;
+                    ProductServiceClient::new(d.channel())
+                        .get_price_at(request)
+                        .await
+                        .map(|r| r.into_inner().price)
+                })
+                .await?;
+                period.flatten().and_then(|p| p.price).as_ref().map(money)
+            }
+        };
+        Ok(Some(ProductFacts {
+            archived: p.status == products::ProductStatus::Archived as i32,
+            billing_frequency: frequency(p.billing_frequency),
+            vat_category: vat_key(p.vat_category).to_owned(),
+            code: p.code,
+            name: p.name,
+            price,
+        }))
+    }
+}
+
+fn money(m: &crm_proto::common::v1::Money) -> Money {
+    Money {
+        currency_code: m.currency_code.clone(),
+        amount_minor: m.amount_minor,
+    }
+}
+
+fn frequency(value: i32) -> Option<Frequency> {
+    match products::BillingFrequency::try_from(value).ok()? {
+        products::BillingFrequency::Unspecified => None,
+        products::BillingFrequency::Monthly => Some(Frequency::Monthly),
+        products::BillingFrequency::Quarterly => Some(Frequency::Quarterly),
+        products::BillingFrequency::SemiAnnual => Some(Frequency::SemiAnnual),
+        products::BillingFrequency::Annual => Some(Frequency::Annual),
+    }
+}
+
+/// Returns the referentiel key of a products VAT category (see products.proto).
+fn vat_key(value: i32) -> &'static str {
+    match products::VatCategory::try_from(value) {
+        Ok(products::VatCategory::Standard) => "standard",
+        Ok(products::VatCategory::Intermediate) => "intermediate",
+        Ok(products::VatCategory::Reduced) => "reduced",
+        Ok(products::VatCategory::SuperReduced) => "super_reduced",
+        Ok(products::VatCategory::Exempt) => "exempt",
+        Ok(products::VatCategory::Unspecified) | Err(_) => "",
+    }
+}
+
+/// Returns what remains of the caller's deadline (or the kit's background timeout).
+fn remaining(ctx: &RequestContext) -> Duration {
+    ctx.deadline.map_or(BACKGROUND_TIMEOUT, |d| {
+        d.saturating_duration_since(Instant::now())
+    })
+}
+
+/// Runs the read `call`, cut off when the caller's deadline passes: `None` for
+/// NOT_FOUND, one retry after [`RETRY_BACKOFF`] for UNAVAILABLE when time allows, any
+/// other failure UNAVAILABLE (DEADLINE_EXCEEDED when the deadline passed).
+async fn read<T, F, Fut>(
+    ctx: &RequestContext,
+    service: &'static str,
+    call: F,
+) -> Result<Option<T>, Error>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, Status>>,
+{
+    let mut retried = false;
+    loop {
+        let budget = remaining(ctx).saturating_sub(ANSWER_MARGIN);
+        let outcome = tokio::time::timeout(budget, call()).await;
+        let status = match outcome {
+            Ok(Ok(value)) => return Ok(Some(value)),
+            Ok(Err(status)) => status,
+            Err(_) if ctx.deadline.is_some() => return Err(Error::DeadlineExceeded(service)),
+            Err(_) => {
+                return Err(Error::Unavailable {
+                    service,
+                    message: "no answer in time".into(),
+                });
+            }
+        };
+        // The client's own timer (grpc-timeout) reports a passed deadline as CANCELLED.
+        if ctx.deadline.is_some() && remaining(ctx) <= ANSWER_MARGIN {
+            return Err(Error::DeadlineExceeded(service));
+        }
+        match status.code() {
+            Code::NotFound => return Ok(None),
+            Code::DeadlineExceeded => return Err(Error::DeadlineExceeded(service)),
+            Code::Unavailable if !retried && remaining(ctx) > RETRY_BACKOFF * 2 => {
+                retried = true;
+                tracing::debug!(service, "retrying a read after UNAVAILABLE");
+                tokio::time::sleep(RETRY_BACKOFF).await;
+            }
+            code => {
+                return Err(Error::Unavailable {
+                    service,
+                    message: format!("{code:?}: {}", status.message()),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn ctx(deadline: Option<Duration>) -> RequestContext {
+        RequestContext {
+            deadline: deadline.map(|d| Instant::now() + d),
+            ..RequestContext::anonymous()
+        }
+    }
+
+    #[tokio::test]
+    async fn unavailable_is_retried_once() {
+        let calls = AtomicUsize::new(0);
+        let result: Result<Option<()>, Error> =
+            read(&ctx(Some(Duration::from_secs(5))), "x", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Status::unavailable("down"))
+            })
+            .await;
+        assert!(matches!(
+            result,
+            Err(Error::Unavailable { service: "x", .. })
+        ));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_second_attempt_can_succeed() {
+        let calls = AtomicUsize::new(0);
+        let result = read(&ctx(None), "x", || async {
+            if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                Err(Status::unavailable("blip"))
+            } else {
+                Ok(7)
+            }
+        })
+        .await;
+        assert!(matches!(result, Ok(Some(7))));
+    }
+
+    #[tokio::test]
+    async fn no_retry_without_time_left_and_not_found_is_none() {
+        let calls = AtomicUsize::new(0);
+        let result: Result<Option<()>, Error> =
+            read(&ctx(Some(Duration::from_millis(150))), "x", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Status::unavailable("down"))
+            })
+            .await;
+        assert!(matches!(result, Err(Error::Unavailable { .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let missing: Result<Option<()>, Error> =
+            read(&ctx(None), "x", || async { Err(Status::not_found("no")) }).await;
+        assert!(matches!(missing, Ok(None)));
+    }
+
+    #[tokio::test]
+    async fn a_hanging_service_is_cut_off_at_the_deadline() {
+        let started = Instant::now();
+        let result: Result<Option<()>, Error> =
+            read(&ctx(Some(Duration::from_millis(200))), "x", || async {
+                std::future::pending::<Result<(), Status>>().await
+            })
+            .await;
+        assert!(matches!(result, Err(Error::DeadlineExceeded("x"))));
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+}
