@@ -1,6 +1,6 @@
 //! Errors of the commerciaux service and their one mapping to gRPC statuses.
 
-use tonic::Status;
+use tonic::{Code, Status};
 use uuid::Uuid;
 
 use crate::domain::hierarchy::HierarchyError;
@@ -44,9 +44,48 @@ pub enum Error {
     /// The stored hierarchy contradicts itself (a bug, never the caller's). `INTERNAL`.
     #[error("inconsistent hierarchy: {0}")]
     Corrupt(String),
+    /// A service this one calls could not answer (down, overloaded, conflicting).
+    /// `UNAVAILABLE`: the caller may retry.
+    #[error("the {service} service is unavailable: {message}")]
+    Unavailable {
+        /// The service.
+        service: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// The caller's deadline passed before another service answered.
+    /// `DEADLINE_EXCEEDED`.
+    #[error("the deadline passed while waiting for the {0} service")]
+    DeadlineExceeded(&'static str),
+    /// Another service refused a call this one checked beforehand (a bug or mismatched
+    /// versions, never the caller's fault). `INTERNAL`.
+    #[error("the {service} service refused the call: {message}")]
+    Downstream {
+        /// The service.
+        service: &'static str,
+        /// Its answer.
+        message: String,
+    },
     /// The database failed. `INTERNAL` (or `UNAVAILABLE` when it cannot be reached).
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
+}
+
+impl Error {
+    /// Returns the error for a failed call to `service` that answered `status`;
+    /// `deadline_passed` tells whether the caller's deadline is over (the client's own
+    /// timer reports that as CANCELLED).
+    pub fn from_downstream(service: &'static str, status: &Status, deadline_passed: bool) -> Self {
+        let message = format!("{:?}: {}", status.code(), status.message());
+        match status.code() {
+            Code::DeadlineExceeded => Error::DeadlineExceeded(service),
+            _ if deadline_passed => Error::DeadlineExceeded(service),
+            Code::Unavailable | Code::Cancelled | Code::ResourceExhausted | Code::Aborted => {
+                Error::Unavailable { service, message }
+            }
+            _ => Error::Downstream { service, message },
+        }
+    }
 }
 
 impl From<Error> for Status {
@@ -71,6 +110,15 @@ impl From<Error> for Status {
                 tracing::error!(%message, "inconsistent hierarchy");
                 Status::internal("internal error")
             }
+            Error::Unavailable { service, message } => {
+                tracing::warn!(service, error = %message, "dependency unavailable");
+                Status::unavailable(format!("the {service} service is unavailable"))
+            }
+            Error::DeadlineExceeded(_) => Status::deadline_exceeded(error.to_string()),
+            Error::Downstream { service, message } => {
+                tracing::error!(service, error = %message, "dependency refused a checked call");
+                Status::internal("internal error")
+            }
             Error::Database(e) => {
                 if matches!(
                     e,
@@ -84,5 +132,22 @@ impl From<Error> for Status {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downstream_failures_map_to_what_the_caller_can_act_on() {
+        let down = Error::from_downstream("clients", &Status::unavailable("refused"), false);
+        assert_eq!(Status::from(down).code(), Code::Unavailable);
+        let late = Error::from_downstream("clients", &Status::cancelled("timeout"), true);
+        assert_eq!(Status::from(late).code(), Code::DeadlineExceeded);
+        let cut = Error::from_downstream("clients", &Status::deadline_exceeded("late"), false);
+        assert_eq!(Status::from(cut).code(), Code::DeadlineExceeded);
+        let refused = Error::from_downstream("clients", &Status::invalid_argument("bad"), false);
+        assert_eq!(Status::from(refused).code(), Code::Internal);
     }
 }

@@ -17,6 +17,7 @@ use crate::convert::{
 use crate::domain::{self, Status as CommercialStatus};
 use crate::error::Error;
 use crate::events::Actor;
+use crate::portfolio::Portfolio;
 use crate::repo::{ListFilter, Ranked, Repo};
 
 const MANAGER_FIELD: &str = "commercial.manager_id";
@@ -25,12 +26,13 @@ const MANAGER_FIELD: &str = "commercial.manager_id";
 #[derive(Debug, Clone)]
 pub struct CommerciauxApi {
     repo: Repo,
+    portfolio: Portfolio,
 }
 
 impl CommerciauxApi {
-    /// Returns the API over `repo`.
-    pub fn new(repo: Repo) -> Self {
-        Self { repo }
+    /// Returns the API over `repo`, moving portfolios through `portfolio`.
+    pub fn new(repo: Repo, portfolio: Portfolio) -> Self {
+        Self { repo, portfolio }
     }
 
     /// Adds "no such commercial" for `manager` to violations that do not already name
@@ -373,5 +375,19 @@ impl CommercialService for CommerciauxApi {
                 .collect(),
             next_page_token,
         }))
+    }
+
+    async fn reassign_portfolio(
+        &self,
+        request: Request<pb::ReassignPortfolioRequest>,
+    ) -> Result<Response<pb::ReassignPortfolioResponse>, Status> {
+        let ctx = crm_kit::context(&request)?;
+        let tenant = ctx.tenant()?;
+        require_writer(ctx)?;
+        let moved = self
+            .portfolio
+            .reassign(&self.repo, ctx, tenant, request.get_ref())
+            .await?;
+        Ok(Response::new(moved))
     }
 }

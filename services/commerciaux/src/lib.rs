@@ -8,10 +8,12 @@ mod error;
 mod events;
 mod grpc;
 mod migration;
+mod portfolio;
 mod repo;
 
 use crm_kit::auth::permissions::{Access, PermissionTable};
 use crm_kit::bootstrap::Deps;
+use crm_kit::client::Downstream;
 use crm_kit::{Server, ServiceSpec};
 use crm_proto::commerciaux::v1::commercial_service_server::CommercialServiceServer;
 
@@ -54,11 +56,27 @@ pub fn permissions() -> PermissionTable {
         ),
         (COMMERCIAL_SERVICE, "GetHierarchy", Access::read(RESOURCE)),
         (COMMERCIAL_SERVICE, "ListTeam", Access::read(RESOURCE)),
+        // Moves clients, but through the clients service, which admits this service's
+        // call; the handler admits owners, admins and managers like every write here.
+        (
+            COMMERCIAL_SERVICE,
+            "ReassignPortfolio",
+            Access::write(RESOURCE),
+        ),
     ])
 }
 
-/// Returns the server of the commerciaux service, ready to serve.
+/// Returns the server of the commerciaux service, ready to serve. ReassignPortfolio
+/// calls the clients service at `deps.config.service_url("clients")`, connecting on
+/// first use so the services may start in any order.
 pub async fn build(deps: Deps) -> anyhow::Result<Server> {
+    let clients = Downstream::lazy(
+        SPEC.name,
+        portfolio::CLIENTS,
+        &deps.config.service_url(portfolio::CLIENTS),
+        deps.mesh.clone(),
+    )
+    .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
     let mut server = Server::new(
         SPEC,
         permissions(),
@@ -68,7 +86,10 @@ pub async fn build(deps: Deps) -> anyhow::Result<Server> {
     )?;
     let relay = crm_events::Relay::new(deps.db.clone(), deps.bus.publisher(SPEC.name))
         .with_metrics(server.event_metrics());
-    let api = grpc::CommerciauxApi::new(repo::Repo::new(deps.db.clone(), relay.waker()));
+    let api = grpc::CommerciauxApi::new(
+        repo::Repo::new(deps.db.clone(), relay.waker()),
+        portfolio::Portfolio::new(clients),
+    );
     server.background(Box::new(move |shutdown| Box::pin(relay.run(shutdown))));
     let limit = server.max_decoding_message_size();
     server

@@ -7,5 +7,6 @@ mod events;
 mod hierarchy;
 mod isolation;
 mod listing;
+mod portfolio;
 mod support;
 mod validation;

@@ -38,6 +38,53 @@ pub async fn envs() -> Vec<Env> {
     out
 }
 
+/// A commerciaux service pointed at a clients service of its own, both in-process with
+/// the same keys, for ReassignPortfolio.
+pub struct Stack {
+    pub env: Env,
+    pub clients: Running,
+}
+
+/// Starts one commerciaux + clients stack per backend, each service with its own
+/// database.
+pub async fn stacks() -> Vec<Stack> {
+    let mut out = Vec::new();
+    for db in crm_testkit::each_backend().await.expect("databases") {
+        let keys = Keys::new().expect("keys");
+        let backend = db.backend;
+        let clients_db = crm_testkit::fresh(backend).await.expect("clients database");
+        let clients = crm_testkit::spawn(
+            crm_testkit::deps::<crm_clients::Migrator>(&keys, &clients_db)
+                .await
+                .expect("clients deps"),
+            crm_clients::build,
+        )
+        .await
+        .expect("clients");
+        let mut deps = crm_testkit::deps::<crm_commerciaux::Migrator>(&keys, &db)
+            .await
+            .expect("deps");
+        deps.config
+            .services
+            .insert("clients".into(), clients.url.clone());
+        let running = crm_testkit::spawn(deps, crm_commerciaux::build)
+            .await
+            .expect("spawn");
+        // The databases must outlive the services; tests are short, so leak the handles.
+        std::mem::forget(db);
+        std::mem::forget(clients_db);
+        out.push(Stack {
+            env: Env {
+                keys,
+                running,
+                backend,
+            },
+            clients,
+        });
+    }
+    out
+}
+
 /// A member of an organisation.
 #[derive(Clone, Copy)]
 pub struct Member {
