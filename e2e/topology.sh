@@ -24,6 +24,9 @@ export CRM_LOG__FORMAT=json
 admin_port() {
   case "$1" in
     organisations) echo 51062 ;; users) echo 51067 ;; clients) echo 51052 ;; activites) echo 51051 ;;
+    referentiel) echo 51065 ;; products) echo 51064 ;; commerciaux) echo 51053 ;;
+    calendar) echo 51068 ;; contrats) echo 51055 ;;
+    *) echo "no admin port known for $1" >&2; exit 1 ;;
   esac
 }
 
