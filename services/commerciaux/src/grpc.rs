@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use crm_db::Tenant;
+use crm_kit::RequestContext;
 use crm_kit::convert::required_id;
-use crm_kit::{RequestContext, Role};
 use crm_proto::commerciaux::v1 as pb;
 use crm_proto::commerciaux::v1::commercial_service_server::CommercialService;
 use tonic::{Request, Response, Status};
@@ -63,15 +63,6 @@ fn actor(ctx: &RequestContext) -> Actor {
 
 /// Checks the caller may change commerciaux: owners, admins and managers. The
 /// permission table lets every writing role through; agents are refused here.
-fn require_writer(ctx: &RequestContext) -> Result<(), Error> {
-    match ctx.role {
-        Some(Role::Owner | Role::Admin | Role::Manager) => Ok(()),
-        _ => Err(Error::PermissionDenied(
-            "only owners, admins and managers change commerciaux".into(),
-        )),
-    }
-}
-
 fn invalid(v: Violations) -> Result<(), Error> {
     if v.is_empty() {
         Ok(())
@@ -123,7 +114,6 @@ impl CommercialService for CommerciauxApi {
     ) -> Result<Response<pb::CreateCommercialResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let tenant = ctx.tenant()?;
-        require_writer(ctx)?;
         let req = request.get_ref();
         let input = required(&req.commercial)?;
         let mut v = Violations::new();
@@ -171,7 +161,6 @@ impl CommercialService for CommerciauxApi {
     ) -> Result<Response<pb::UpdateCommercialResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let tenant = ctx.tenant()?;
-        require_writer(ctx)?;
         let req = request.get_ref();
         let input = required(&req.commercial)?;
         let mut v = Violations::new();
@@ -293,7 +282,6 @@ impl CommercialService for CommerciauxApi {
     ) -> Result<Response<pb::DeactivateCommercialResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let tenant = ctx.tenant()?;
-        require_writer(ctx)?;
         let req = request.get_ref();
         let mut v = Violations::new();
         let id = uuid_field(&req.commercial_id, "commercial_id", &mut v);
@@ -383,7 +371,6 @@ impl CommercialService for CommerciauxApi {
     ) -> Result<Response<pb::ReassignPortfolioResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let tenant = ctx.tenant()?;
-        require_writer(ctx)?;
         let moved = self
             .portfolio
             .reassign(&self.repo, ctx, tenant, request.get_ref())

@@ -36,13 +36,13 @@ pub fn permissions() -> PermissionTable {
         (
             COMMERCIAL_SERVICE,
             "CreateCommercial",
-            Access::write(RESOURCE),
+            Access::manage(RESOURCE),
         ),
         (COMMERCIAL_SERVICE, "GetCommercial", Access::read(RESOURCE)),
         (
             COMMERCIAL_SERVICE,
             "UpdateCommercial",
-            Access::write(RESOURCE),
+            Access::manage(RESOURCE),
         ),
         (
             COMMERCIAL_SERVICE,
@@ -52,7 +52,7 @@ pub fn permissions() -> PermissionTable {
         (
             COMMERCIAL_SERVICE,
             "DeactivateCommercial",
-            Access::write(RESOURCE),
+            Access::manage(RESOURCE),
         ),
         (COMMERCIAL_SERVICE, "GetHierarchy", Access::read(RESOURCE)),
         (COMMERCIAL_SERVICE, "ListTeam", Access::read(RESOURCE)),
@@ -61,7 +61,7 @@ pub fn permissions() -> PermissionTable {
         (
             COMMERCIAL_SERVICE,
             "ReassignPortfolio",
-            Access::write(RESOURCE),
+            Access::manage(RESOURCE),
         ),
     ])
 }

@@ -27,16 +27,20 @@ pub const SPEC: ServiceSpec = ServiceSpec {
     grpc_services: &[PRODUCT_SERVICE],
 };
 
-/// Returns the access every RPC needs. Every member reads the catalogue; the kit's write
-/// access also admits agents, whom the handlers refuse (`domain::may_edit_catalogue`).
+/// Returns the access every RPC needs. Every member reads the catalogue; owners, admins
+/// and managers change it (the kit's manage access).
 pub fn permissions() -> PermissionTable {
     PermissionTable::new(&[
-        (PRODUCT_SERVICE, "CreateProduct", Access::write("products")),
+        (PRODUCT_SERVICE, "CreateProduct", Access::manage("products")),
         (PRODUCT_SERVICE, "GetProduct", Access::read("products")),
-        (PRODUCT_SERVICE, "UpdateProduct", Access::write("products")),
+        (PRODUCT_SERVICE, "UpdateProduct", Access::manage("products")),
         (PRODUCT_SERVICE, "ListProducts", Access::read("products")),
-        (PRODUCT_SERVICE, "ArchiveProduct", Access::write("products")),
-        (PRODUCT_SERVICE, "SetPrice", Access::write("products")),
+        (
+            PRODUCT_SERVICE,
+            "ArchiveProduct",
+            Access::manage("products"),
+        ),
+        (PRODUCT_SERVICE, "SetPrice", Access::manage("products")),
         (PRODUCT_SERVICE, "GetPriceAt", Access::read("products")),
         (PRODUCT_SERVICE, "ListPrices", Access::read("products")),
     ])

@@ -12,8 +12,11 @@ use super::context::Role;
 pub enum Action {
     /// Read it.
     Read,
-    /// Create or change it.
+    /// Create or change it (agents included: they work on their own clients).
     Write,
+    /// Change what the whole organisation shares, such as the catalogue or the sales
+    /// force: owners, admins and managers.
+    Manage,
     /// Administer the organisation itself (members, settings).
     Admin,
 }
@@ -53,6 +56,15 @@ impl Access {
         }
     }
 
+    /// Returns the access to change `resource`, shared by the whole organisation, as an
+    /// owner, admin or manager.
+    pub const fn manage(resource: &'static str) -> Self {
+        Access::Org {
+            resource,
+            action: Action::Manage,
+        }
+    }
+
     /// Returns the access to administer `resource` in the caller's organisation.
     pub const fn admin(resource: &'static str) -> Self {
         Access::Org {
@@ -71,6 +83,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             role,
             Role::Owner | Role::Admin | Role::Manager | Role::Agent
         ),
+        Action::Manage => matches!(role, Role::Owner | Role::Admin | Role::Manager),
         Action::Admin => matches!(role, Role::Owner | Role::Admin),
     }
 }
@@ -210,6 +223,12 @@ mod tests {
         assert!(!role_allows(Role::Accountant, Action::Write));
         assert!(role_allows(Role::Agent, Action::Write));
         assert!(!role_allows(Role::Manager, Action::Admin));
+        for role in [Role::Owner, Role::Admin, Role::Manager] {
+            assert!(role_allows(role, Action::Manage), "{role:?}");
+        }
+        for role in [Role::Agent, Role::Accountant, Role::Viewer] {
+            assert!(!role_allows(role, Action::Manage), "{role:?}");
+        }
         assert!(role_allows(Role::Admin, Action::Admin));
         assert!(role_allows(Role::Owner, Action::Admin));
     }

@@ -2,7 +2,6 @@
 //! catalogue, and how a product's price history grows (see [`price`]).
 
 use chrono::{DateTime, Utc};
-use crm_kit::Role;
 use uuid::Uuid;
 
 pub mod price;
@@ -151,16 +150,6 @@ pub struct PricedProduct {
     pub current_price: Option<PricePeriod>,
 }
 
-/// Returns whether `role` may change the catalogue: owners, admins and managers. The
-/// kit's write access also lets agents through; products are not theirs to change.
-/// Calls from services of the mesh without a user role (`None`) are trusted.
-pub fn may_edit_catalogue(role: Option<Role>) -> bool {
-    match role {
-        None => true,
-        Some(role) => matches!(role, Role::Owner | Role::Admin | Role::Manager),
-    }
-}
-
 /// Returns the message refusing a change to an archived product.
 pub fn archived_refusal(action: &str) -> String {
     format!("an archived product cannot {action}")
@@ -170,15 +159,17 @@ pub fn archived_refusal(action: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The catalogue's writes need the kit's manage access: owners, admins, managers.
     #[test]
     fn only_owners_admins_and_managers_edit_the_catalogue() {
+        use crm_kit::Role;
+        use crm_kit::auth::permissions::{Action, role_allows};
         for role in [Role::Owner, Role::Admin, Role::Manager] {
-            assert!(may_edit_catalogue(Some(role)), "{role}");
+            assert!(role_allows(role, Action::Manage), "{role}");
         }
         for role in [Role::Agent, Role::Accountant, Role::Viewer] {
-            assert!(!may_edit_catalogue(Some(role)), "{role}");
+            assert!(!role_allows(role, Action::Manage), "{role}");
         }
-        assert!(may_edit_catalogue(None));
     }
 
     #[test]
