@@ -12,6 +12,7 @@
 //! Suites are lists of named scenarios run in order by [`runner::Runner`].
 
 pub mod bench_server;
+pub mod commerce_bench;
 pub mod endpoints;
 pub mod events_bench;
 pub mod live;

@@ -46,6 +46,10 @@ enum Command {
     /// Measures the event backbone: outbox-to-JetStream publish rate, and commit-to-
     /// consumer latency at a steady rate (real NATS and database).
     EventsBench(events_bench::EventsBenchArgs),
+    /// Measures the commercial core on running services (CRM_E2E_* URLs): SignContract
+    /// at a fixed concurrency, the ImportClients rate, ListClients first and deep pages
+    /// in an organisation of many clients.
+    CommerceBench(crm_e2e::commerce_bench::CommerceBenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -165,6 +169,11 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::LoadHttp(args) => load_http(args).await,
         Command::BenchServer(args) => bench_server(args).await,
         Command::EventsBench(args) => events_bench::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::CommerceBench(args) => {
+            crm_e2e::commerce_bench::run(Endpoints::from_env(), args, &mut std::io::stdout())
+                .await
+                .map(|()| ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -289,6 +289,20 @@ async fn lifecycle(live: &Live) -> anyhow::Result<()> {
     // The signature reaches the client's timeline through the bus.
     wait_for_event(live, &token, &client.id, "contract.signed").await?;
 
+    // A client with a contract in force stays (clients asks contrats).
+    expect_code(
+        clients
+            .archive_client(authed(
+                &token,
+                cl::ArchiveClientRequest {
+                    client_id: client.id.clone(),
+                },
+            ))
+            .await,
+        Code::FailedPrecondition,
+        "ArchiveClient with an active contract",
+    )?;
+
     for (what, answer) in [
         (
             "SuspendContract",

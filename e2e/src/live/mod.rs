@@ -3,6 +3,9 @@
 //! it can run again and again against the same databases.
 
 mod accounts;
+
+pub use accounts::sign_up;
+
 mod clients;
 mod commerce;
 pub mod edge;

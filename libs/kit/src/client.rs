@@ -2,11 +2,12 @@
 //! mesh key, audience = the target, acting for the caller's organisation and user), the
 //! caller's trace context, and the caller's remaining deadline, never a fresh one.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
-use tonic::Status;
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
 use uuid::Uuid;
 
 use crate::auth::context::{RequestContext, Role};
@@ -81,13 +82,27 @@ impl Downstream {
             role: ctx.role,
             commercial_id: ctx.commercial_id,
         };
+        self.request_as(ctx, on_behalf, message)
+    }
+
+    /// Returns a request carrying `message` within the call of `ctx` (its trace context
+    /// and what remains of its deadline) but acting as `on_behalf`: for a check this
+    /// service makes for the organisation as a whole, whose answer the caller does not
+    /// see.
+    pub fn request_as<T>(
+        &self,
+        ctx: &RequestContext,
+        on_behalf: OnBehalfOf,
+        message: T,
+    ) -> Result<tonic::Request<T>, Status> {
         let timeout = match ctx.deadline {
             Some(deadline) => {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return Err(Status::deadline_exceeded(
+                    return Err(Status::deadline_exceeded(format!(
                         "deadline passed before calling {}",
-                    ));
+                        self.target
+                    )));
                 }
                 left
             }
@@ -150,10 +165,104 @@ impl Downstream {
     }
 }
 
+/// Pause before the one retry of a read that answered UNAVAILABLE.
+pub const RETRY_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Time kept before the caller's deadline to answer it: a read still waiting then is
+/// cut off, so the caller hears DEADLINE_EXCEEDED from this service rather than its own
+/// timer racing the server's.
+const ANSWER_MARGIN: Duration = Duration::from_millis(20);
+
+/// Why a read from another service gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// The service could not answer (down, refused, failed). `UNAVAILABLE` to the caller.
+    #[error("the {service} service is unavailable: {message}")]
+    Unavailable {
+        /// The service.
+        service: &'static str,
+        /// What went wrong, for the logs.
+        message: String,
+    },
+    /// The caller's deadline passed while waiting. `DEADLINE_EXCEEDED` to the caller.
+    #[error("the deadline passed while waiting for the {0} service")]
+    DeadlineExceeded(&'static str),
+}
+
+impl From<ReadError> for Status {
+    fn from(error: ReadError) -> Self {
+        match &error {
+            ReadError::Unavailable { service, message } => {
+                tracing::warn!(service, error = %message, "dependency unavailable");
+                Status::unavailable(format!("the {service} service is unavailable"))
+            }
+            ReadError::DeadlineExceeded(_) => Status::deadline_exceeded(error.to_string()),
+        }
+    }
+}
+
+/// Returns what remains of the caller's deadline (or [`BACKGROUND_TIMEOUT`]).
+pub fn remaining(ctx: &RequestContext) -> Duration {
+    ctx.deadline.map_or(BACKGROUND_TIMEOUT, |d| {
+        d.saturating_duration_since(Instant::now())
+    })
+}
+
+/// Runs the idempotent read `call` to `service`, cut off when the caller's deadline
+/// passes: `None` for NOT_FOUND, one retry after [`RETRY_BACKOFF`] for UNAVAILABLE when
+/// the deadline leaves time for it, any other failure [`ReadError::Unavailable`]
+/// ([`ReadError::DeadlineExceeded`] once the deadline passed). Only reads go through
+/// here: a write whose answer was lost must not be sent twice.
+pub async fn read<T, F, Fut>(
+    ctx: &RequestContext,
+    service: &'static str,
+    call: F,
+) -> Result<Option<T>, ReadError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, Status>>,
+{
+    let mut retried = false;
+    loop {
+        let budget = remaining(ctx).saturating_sub(ANSWER_MARGIN);
+        let status = match tokio::time::timeout(budget, call()).await {
+            Ok(Ok(value)) => return Ok(Some(value)),
+            Ok(Err(status)) => status,
+            Err(_) if ctx.deadline.is_some() => return Err(ReadError::DeadlineExceeded(service)),
+            Err(_) => {
+                return Err(ReadError::Unavailable {
+                    service,
+                    message: "no answer in time".into(),
+                });
+            }
+        };
+        // The client's own timer (grpc-timeout) reports a passed deadline as CANCELLED.
+        if ctx.deadline.is_some() && remaining(ctx) <= ANSWER_MARGIN {
+            return Err(ReadError::DeadlineExceeded(service));
+        }
+        match status.code() {
+            Code::NotFound => return Ok(None),
+            Code::DeadlineExceeded => return Err(ReadError::DeadlineExceeded(service)),
+            Code::Unavailable if !retried && remaining(ctx) > RETRY_BACKOFF * 2 => {
+                retried = true;
+                tracing::debug!(service, "retrying a read after UNAVAILABLE");
+                tokio::time::sleep(RETRY_BACKOFF).await;
+            }
+            code => {
+                return Err(ReadError::Unavailable {
+                    service,
+                    message: format!("{code:?}: {}", status.message()),
+                });
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::auth::context::Principal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn downstream() -> Downstream {
         Downstream::lazy(
@@ -217,5 +326,72 @@ mod tests {
         };
         let err = d.request(&ctx, ()).expect_err("expired");
         assert_eq!(err.code(), tonic::Code::DeadlineExceeded);
+    }
+
+    fn ctx(deadline: Option<Duration>) -> RequestContext {
+        RequestContext {
+            deadline: deadline.map(|d| Instant::now() + d),
+            ..RequestContext::anonymous()
+        }
+    }
+
+    #[tokio::test]
+    async fn unavailable_is_retried_once() {
+        let calls = AtomicUsize::new(0);
+        let result: Result<Option<()>, ReadError> =
+            read(&ctx(Some(Duration::from_secs(5))), "x", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Status::unavailable("down"))
+            })
+            .await;
+        assert!(matches!(
+            result,
+            Err(ReadError::Unavailable { service: "x", .. })
+        ));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_second_attempt_can_succeed() {
+        let calls = AtomicUsize::new(0);
+        let result = read(&ctx(None), "x", || async {
+            if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                Err(Status::unavailable("blip"))
+            } else {
+                Ok(7)
+            }
+        })
+        .await;
+        assert_eq!(result, Ok(Some(7)));
+    }
+
+    #[tokio::test]
+    async fn no_retry_without_time_left_and_not_found_is_none() {
+        let calls = AtomicUsize::new(0);
+        let result: Result<Option<()>, ReadError> =
+            read(&ctx(Some(Duration::from_millis(150))), "x", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Status::unavailable("down"))
+            })
+            .await;
+        assert!(matches!(result, Err(ReadError::Unavailable { .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let missing: Result<Option<()>, ReadError> =
+            read(&ctx(None), "x", || async { Err(Status::not_found("no")) }).await;
+        assert_eq!(missing, Ok(None));
+    }
+
+    #[tokio::test]
+    async fn a_hanging_service_is_cut_off_at_the_deadline() {
+        let started = Instant::now();
+        let result: Result<Option<()>, ReadError> =
+            read(&ctx(Some(Duration::from_millis(200))), "x", || async {
+                std::future::pending::<Result<(), Status>>().await
+            })
+            .await;
+        assert_eq!(result, Err(ReadError::DeadlineExceeded("x")));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let status = Status::from(ReadError::DeadlineExceeded("x"));
+        assert_eq!(status.code(), Code::DeadlineExceeded);
     }
 }

@@ -15,6 +15,7 @@ pub mod layers;
 pub mod metrics;
 pub mod server;
 pub mod shutdown;
+pub mod team;
 pub mod telemetry;
 
 pub use auth::context::{Principal, RequestContext, Role, context};

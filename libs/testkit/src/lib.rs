@@ -110,11 +110,38 @@ pub struct Running {
 }
 
 impl Running {
+    /// Stops the service and waits for it to finish, keeping the handle: its address
+    /// then refuses connections, as a service that is down.
+    pub async fn halt(&mut self) -> anyhow::Result<()> {
+        self.trigger.fire();
+        (&mut self.task).await??;
+        Ok(())
+    }
+
     /// Stops the service and waits for it to finish.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.trigger.fire();
         self.task.await??;
         Ok(())
+    }
+}
+
+/// Ports bound before their service is built, so that services which call each other
+/// can each be told the other's address.
+#[derive(Debug)]
+pub struct Ports {
+    grpc: tokio::net::TcpListener,
+    admin: tokio::net::TcpListener,
+    /// The gRPC URL the service will answer at, `http://127.0.0.1:<port>`.
+    pub url: String,
+}
+
+impl Ports {
+    /// Binds two ephemeral ports on 127.0.0.1.
+    pub async fn bind() -> anyhow::Result<Self> {
+        let (grpc, admin) = bind_ephemeral().await?;
+        let url = format!("http://{}", grpc.local_addr()?);
+        Ok(Self { grpc, admin, url })
     }
 }
 
@@ -125,9 +152,17 @@ where
     F: FnOnce(Deps) -> Fut,
     Fut: Future<Output = anyhow::Result<Server>>,
 {
+    spawn_on(Ports::bind().await?, deps, build).await
+}
+
+/// Starts the server `build` returns on `ports` and waits until it reports SERVING.
+pub async fn spawn_on<F, Fut>(ports: Ports, deps: Deps, build: F) -> anyhow::Result<Running>
+where
+    F: FnOnce(Deps) -> Fut,
+    Fut: Future<Output = anyhow::Result<Server>>,
+{
     let server = build(deps).await?;
-    let (grpc, admin) = bind_ephemeral().await?;
-    let url = format!("http://{}", grpc.local_addr()?);
+    let Ports { grpc, admin, url } = ports;
     let admin_url = format!("http://{}", admin.local_addr()?);
     let (trigger, shutdown) = channel();
     let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));

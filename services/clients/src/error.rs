@@ -37,6 +37,15 @@ pub enum Error {
     /// The caller's role may not do this to this client. `PERMISSION_DENIED`.
     #[error("{0}")]
     PermissionDenied(String),
+    /// The request names something (a sales agent) that does not exist in the caller's
+    /// organisation: one (field, description) per reference. `NOT_FOUND` with a
+    /// `google.rpc.BadRequest` naming the fields.
+    #[error("unknown reference")]
+    UnknownReference(Vec<(String, String)>),
+    /// A service this one depends on gave no answer: `UNAVAILABLE`, or
+    /// `DEADLINE_EXCEEDED` when the caller's deadline passed while waiting.
+    #[error(transparent)]
+    Dependency(#[from] crm_kit::client::ReadError),
     /// The database failed. `INTERNAL` (or `UNAVAILABLE` when it cannot be reached).
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
@@ -61,6 +70,15 @@ impl From<Error> for Status {
             Error::FailedPrecondition(message) => Status::failed_precondition(message),
             Error::VersionMismatch { .. } => Status::aborted(error.to_string()),
             Error::PermissionDenied(message) => Status::permission_denied(message),
+            Error::UnknownReference(violations) => {
+                let status = crm_kit::bad_request(violations);
+                Status::with_details(
+                    tonic::Code::NotFound,
+                    status.message(),
+                    status.details().to_vec().into(),
+                )
+            }
+            Error::Dependency(e) => e.into(),
             Error::Database(e) => {
                 if matches!(
                     e,

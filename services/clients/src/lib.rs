@@ -10,6 +10,7 @@ mod error;
 mod events;
 mod grpc;
 mod migration;
+mod remote;
 mod repo;
 
 use crm_kit::auth::permissions::{Access, PermissionTable};
@@ -82,7 +83,8 @@ pub async fn build(deps: Deps) -> anyhow::Result<Server> {
     )?;
     let relay = crm_events::Relay::new(deps.db.clone(), deps.bus.publisher(SPEC.name))
         .with_metrics(server.event_metrics());
-    let api = grpc::ClientsApi::new(repo::Repo::new(deps.db.clone(), relay.waker()));
+    let remote = remote::Remote::new(&deps.config, &deps.mesh)?;
+    let api = grpc::ClientsApi::new(repo::Repo::new(deps.db.clone(), relay.waker()), remote);
     server.background(Box::new(move |shutdown| Box::pin(relay.run(shutdown))));
     let limit = server.max_decoding_message_size();
     server

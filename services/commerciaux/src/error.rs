@@ -83,6 +83,8 @@ impl Error {
             Code::Unavailable | Code::Cancelled | Code::ResourceExhausted | Code::Aborted => {
                 Error::Unavailable { service, message }
             }
+            // The owner of the records refused this caller (a manager outside their team).
+            Code::PermissionDenied => Error::PermissionDenied(status.message().to_owned()),
             _ => Error::Downstream { service, message },
         }
     }

@@ -41,18 +41,10 @@ pub enum Error {
     /// The caller's role may not do this. `PERMISSION_DENIED`.
     #[error("{0}")]
     PermissionDenied(String),
-    /// A service this one depends on could not answer. `UNAVAILABLE`.
-    #[error("the {service} service is unavailable: {message}")]
-    Unavailable {
-        /// The service.
-        service: &'static str,
-        /// What went wrong.
-        message: String,
-    },
-    /// The caller's deadline passed while waiting for another service.
-    /// `DEADLINE_EXCEEDED`.
-    #[error("the deadline passed while waiting for the {0} service")]
-    DeadlineExceeded(&'static str),
+    /// A service this one depends on gave no answer: `UNAVAILABLE`, or
+    /// `DEADLINE_EXCEEDED` when the caller's deadline passed while waiting.
+    #[error(transparent)]
+    Dependency(#[from] crm_kit::client::ReadError),
     /// The database failed. `INTERNAL` (or `UNAVAILABLE` when it cannot be reached).
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
@@ -105,11 +97,7 @@ impl From<Error> for Status {
                 Status::aborted(error.to_string())
             }
             Error::PermissionDenied(message) => Status::permission_denied(message),
-            Error::Unavailable { service, message } => {
-                tracing::warn!(service, error = %message, "dependency unavailable");
-                Status::unavailable(format!("the {service} service is unavailable"))
-            }
-            Error::DeadlineExceeded(_) => Status::deadline_exceeded(error.to_string()),
+            Error::Dependency(e) => e.clone().into(),
             Error::Database(e) => {
                 if matches!(
                     e,

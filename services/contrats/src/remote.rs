@@ -6,14 +6,13 @@
 //! for it. They all run before any transaction is opened, concurrently.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use crm_kit::RequestContext;
 use crm_kit::auth::MeshKey;
-use crm_kit::client::{BACKGROUND_TIMEOUT, Downstream};
+use crm_kit::client::{Downstream, read};
 use crm_kit::config::KitConfig;
+use crm_kit::team::Teams;
 use crm_proto::clients::v1 as clients;
 use crm_proto::clients::v1::client_service_client::ClientServiceClient;
 use crm_proto::commerciaux::v1 as commerciaux;
@@ -21,7 +20,7 @@ use crm_proto::commerciaux::v1::commercial_service_client::CommercialServiceClie
 use crm_proto::products::v1 as products;
 use crm_proto::products::v1::product_service_client::ProductServiceClient;
 use futures::future::{try_join_all, try_join3};
-use tonic::{Code, Status};
+use tonic::Status;
 use uuid::Uuid;
 
 use crate::convert::date_to_proto;
@@ -29,20 +28,13 @@ use crate::domain::pricing::{ClientFacts, CommercialFacts, ProductFacts};
 use crate::domain::{ClientKind, Frequency, Money};
 use crate::error::Error;
 
-/// Pause before the one retry of a read that answered UNAVAILABLE.
-pub const RETRY_BACKOFF: Duration = Duration::from_millis(100);
-
-/// Time kept before the caller's deadline to answer it: a read still waiting then is
-/// cut off, so the caller hears DEADLINE_EXCEEDED from this service rather than its own
-/// timer racing the server's.
-const ANSWER_MARGIN: Duration = Duration::from_millis(20);
-
 /// The services a contract refers to.
 #[derive(Debug, Clone)]
 pub struct Remote {
     clients: Downstream,
     commerciaux: Downstream,
     products: Downstream,
+    teams: Teams,
 }
 
 /// What to read: each reference is read only when named.
@@ -81,7 +73,13 @@ impl Remote {
             clients: downstream("clients")?,
             commerciaux: downstream("commerciaux")?,
             products: downstream("products")?,
+            teams: Teams::new(caller, config, mesh)?,
         })
+    }
+
+    /// Returns the resolver of callers' teams.
+    pub fn teams(&self) -> &Teams {
+        &self.teams
     }
 
     /// Reads everything `lookup` names, concurrently.
@@ -239,132 +237,5 @@ fn vat_key(value: i32) -> &'static str {
         Ok(products::VatCategory::SuperReduced) => "super_reduced",
         Ok(products::VatCategory::Exempt) => "exempt",
         Ok(products::VatCategory::Unspecified) | Err(_) => "",
-    }
-}
-
-/// Returns what remains of the caller's deadline (or the kit's background timeout).
-fn remaining(ctx: &RequestContext) -> Duration {
-    ctx.deadline.map_or(BACKGROUND_TIMEOUT, |d| {
-        d.saturating_duration_since(Instant::now())
-    })
-}
-
-/// Runs the read `call`, cut off when the caller's deadline passes: `None` for
-/// NOT_FOUND, one retry after [`RETRY_BACKOFF`] for UNAVAILABLE when time allows, any
-/// other failure UNAVAILABLE (DEADLINE_EXCEEDED when the deadline passed).
-async fn read<T, F, Fut>(
-    ctx: &RequestContext,
-    service: &'static str,
-    call: F,
-) -> Result<Option<T>, Error>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, Status>>,
-{
-    let mut retried = false;
-    loop {
-        let budget = remaining(ctx).saturating_sub(ANSWER_MARGIN);
-        let outcome = tokio::time::timeout(budget, call()).await;
-        let status = match outcome {
-            Ok(Ok(value)) => return Ok(Some(value)),
-            Ok(Err(status)) => status,
-            Err(_) if ctx.deadline.is_some() => return Err(Error::DeadlineExceeded(service)),
-            Err(_) => {
-                return Err(Error::Unavailable {
-                    service,
-                    message: "no answer in time".into(),
-                });
-            }
-        };
-        // The client's own timer (grpc-timeout) reports a passed deadline as CANCELLED.
-        if ctx.deadline.is_some() && remaining(ctx) <= ANSWER_MARGIN {
-            return Err(Error::DeadlineExceeded(service));
-        }
-        match status.code() {
-            Code::NotFound => return Ok(None),
-            Code::DeadlineExceeded => return Err(Error::DeadlineExceeded(service)),
-            Code::Unavailable if !retried && remaining(ctx) > RETRY_BACKOFF * 2 => {
-                retried = true;
-                tracing::debug!(service, "retrying a read after UNAVAILABLE");
-                tokio::time::sleep(RETRY_BACKOFF).await;
-            }
-            code => {
-                return Err(Error::Unavailable {
-                    service,
-                    message: format!("{code:?}: {}", status.message()),
-                });
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn ctx(deadline: Option<Duration>) -> RequestContext {
-        RequestContext {
-            deadline: deadline.map(|d| Instant::now() + d),
-            ..RequestContext::anonymous()
-        }
-    }
-
-    #[tokio::test]
-    async fn unavailable_is_retried_once() {
-        let calls = AtomicUsize::new(0);
-        let result: Result<Option<()>, Error> =
-            read(&ctx(Some(Duration::from_secs(5))), "x", || async {
-                calls.fetch_add(1, Ordering::SeqCst);
-                Err(Status::unavailable("down"))
-            })
-            .await;
-        assert!(matches!(
-            result,
-            Err(Error::Unavailable { service: "x", .. })
-        ));
-        assert_eq!(calls.load(Ordering::SeqCst), 2);
-    }
-
-    #[tokio::test]
-    async fn a_second_attempt_can_succeed() {
-        let calls = AtomicUsize::new(0);
-        let result = read(&ctx(None), "x", || async {
-            if calls.fetch_add(1, Ordering::SeqCst) == 0 {
-                Err(Status::unavailable("blip"))
-            } else {
-                Ok(7)
-            }
-        })
-        .await;
-        assert!(matches!(result, Ok(Some(7))));
-    }
-
-    #[tokio::test]
-    async fn no_retry_without_time_left_and_not_found_is_none() {
-        let calls = AtomicUsize::new(0);
-        let result: Result<Option<()>, Error> =
-            read(&ctx(Some(Duration::from_millis(150))), "x", || async {
-                calls.fetch_add(1, Ordering::SeqCst);
-                Err(Status::unavailable("down"))
-            })
-            .await;
-        assert!(matches!(result, Err(Error::Unavailable { .. })));
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-        let missing: Result<Option<()>, Error> =
-            read(&ctx(None), "x", || async { Err(Status::not_found("no")) }).await;
-        assert!(matches!(missing, Ok(None)));
-    }
-
-    #[tokio::test]
-    async fn a_hanging_service_is_cut_off_at_the_deadline() {
-        let started = Instant::now();
-        let result: Result<Option<()>, Error> =
-            read(&ctx(Some(Duration::from_millis(200))), "x", || async {
-                std::future::pending::<Result<(), Status>>().await
-            })
-            .await;
-        assert!(matches!(result, Err(Error::DeadlineExceeded("x"))));
-        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

@@ -181,25 +181,9 @@ impl ClientData {
     }
 }
 
-/// Which clients a caller may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Every client of the organisation.
-    All,
-    /// Only clients assigned to this sales agent (`None`: the agent has no sales-agent
-    /// record, so sees none).
-    AssignedTo(Option<Uuid>),
-}
-
-impl Visibility {
-    /// Returns whether a client assigned to `commercial` is visible.
-    pub fn allows(self, commercial: Option<Uuid>) -> bool {
-        match self {
-            Visibility::All => true,
-            Visibility::AssignedTo(me) => me.is_some() && me == commercial,
-        }
-    }
-}
+/// Which clients a caller may see: agents the clients assigned to them, managers their
+/// team's, everyone else the whole organisation.
+pub use crm_kit::team::Scope as Visibility;
 
 /// Returns the status an archived client goes back to.
 pub fn restored_status(previous: Option<Status>) -> Status {
@@ -212,16 +196,6 @@ pub fn restored_status(previous: Option<Status>) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn agents_see_only_their_own_clients() {
-        let me = Uuid::now_v7();
-        assert!(Visibility::AssignedTo(Some(me)).allows(Some(me)));
-        assert!(!Visibility::AssignedTo(Some(me)).allows(Some(Uuid::now_v7())));
-        assert!(!Visibility::AssignedTo(Some(me)).allows(None));
-        assert!(!Visibility::AssignedTo(None).allows(None));
-        assert!(Visibility::All.allows(None));
-    }
 
     #[test]
     fn restore_goes_back_to_the_previous_status() {

@@ -1,12 +1,14 @@
 //! CreateClient, GetClient, UpdateClient, ListClients, ArchiveClient, RestoreClient.
 
 use chrono::{NaiveDate, Utc};
+use crm_kit::RequestContext;
 use crm_kit::convert::required_id;
-use crm_kit::{RequestContext, Role};
 use crm_proto::clients::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, actor, check_assignment, invalid, next_page_token, visibility};
+use super::{
+    Answer, ClientsApi, actor, check_assignment, default_commercial, invalid, next_page_token,
+};
 use crate::convert::{
     Violations, apply_mask, client_into_proto, client_to_proto, data_from_proto, from_timestamp,
     implicit_mask, optional_uuid, status_from_proto, uuid_field,
@@ -14,7 +16,7 @@ use crate::convert::{
 use crate::domain::{self, ClientData, Status as ClientStatus};
 use crate::error::Error;
 use crate::events;
-use crate::repo::{ListFilter, Repo};
+use crate::repo::ListFilter;
 
 /// Returns the checked fields of a new client (CreateClient, and each ImportClients
 /// row), recording every violation under "client". An agent's new client is theirs
@@ -35,11 +37,8 @@ pub(super) fn new_client_data(
         ));
     }
     let mut data = data_from_proto(input, "client", ClientStatus::Prospect, v);
-    if let Some(d) = &mut data
-        && ctx.role == Some(Role::Agent)
-        && d.commercial_id.is_none()
-    {
-        d.commercial_id = ctx.commercial_id;
+    if let Some(d) = &mut data {
+        d.commercial_id = default_commercial(ctx, d.commercial_id);
     }
     match data.map(|d| domain::validate(d, "client", today)) {
         Some(Ok(d)) if v.is_empty() => Some(d),
@@ -104,9 +103,10 @@ pub(super) fn list_filter(
 
 /// Creates a client.
 pub async fn create(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::CreateClientRequest>,
 ) -> Answer<pb::CreateClientResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -119,7 +119,12 @@ pub async fn create(
     let Some(data) = data.filter(|_| v.is_empty()) else {
         return Err(Error::InvalidArgument(v).into());
     };
-    check_assignment(ctx, data.commercial_id)?;
+    check_assignment(&api.remote.scope(ctx).await?, data.commercial_id)?;
+    if let Some(commercial) = data.commercial_id {
+        api.remote
+            .check_commercial(ctx, "client.commercial_id", commercial)
+            .await?;
+    }
     let client = repo.create(tenant, data, request_id, &actor(ctx)).await?;
     tracing::info!(client_id = %client.id, "client created");
     Ok(Response::new(pb::CreateClientResponse {
@@ -129,13 +134,14 @@ pub async fn create(
 
 /// Returns a client.
 pub async fn get(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::GetClientRequest>,
 ) -> Answer<pb::GetClientResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let id = required_id(&request.get_ref().client_id, "client_id")?;
-    let client = repo.get(tenant, id, visibility(ctx)).await?;
+    let client = repo.get(tenant, id, api.remote.scope(ctx).await?).await?;
     Ok(Response::new(pb::GetClientResponse {
         client: Some(client_into_proto(client)),
     }))
@@ -143,9 +149,10 @@ pub async fn get(
 
 /// Changes the fields named by the mask.
 pub async fn update(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::UpdateClientRequest>,
 ) -> Answer<pb::UpdateClientResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -171,12 +178,20 @@ pub async fn update(
     let Some(id) = id else {
         return Err(super::required("client.id"));
     };
+    let scope = api.remote.scope(ctx).await?;
+    if paths.iter().any(|p| p == "commercial_id")
+        && let Ok(commercial) = uuid::Uuid::parse_str(input.commercial_id.trim())
+    {
+        api.remote
+            .check_commercial(ctx, "client.commercial_id", commercial)
+            .await?;
+    }
     let today = Utc::now().date_naive();
     let updated = repo
         .update(
             tenant,
             id,
-            visibility(ctx),
+            scope.clone(),
             input.version,
             |current| {
                 if current.data.status == ClientStatus::Archived {
@@ -197,7 +212,7 @@ pub async fn update(
                     _ => return Err(Error::InvalidArgument(v)),
                 };
                 if data.commercial_id != current.data.commercial_id {
-                    check_assignment(ctx, data.commercial_id)?;
+                    check_assignment(&scope, data.commercial_id)?;
                 }
                 let mut next = current.clone();
                 next.data = data;
@@ -213,9 +228,10 @@ pub async fn update(
 
 /// Lists clients, newest first.
 pub async fn list(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::ListClientsRequest>,
 ) -> Answer<pb::ListClientsResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -246,7 +262,13 @@ pub async fn list(
     invalid(v)?;
     let size = size.unwrap_or(crm_db::page::DEFAULT_PAGE_SIZE);
     let (clients, more) = repo
-        .list(tenant, &filters.filter, visibility(ctx), after, size)
+        .list(
+            tenant,
+            &filters.filter,
+            api.remote.scope(ctx).await?,
+            after,
+            size,
+        )
         .await?;
     Ok(Response::new(pb::ListClientsResponse {
         next_page_token: next_page_token(more, clients.last().map(|c| c.id), fingerprint),
@@ -256,17 +278,27 @@ pub async fn list(
 
 /// Archives a client.
 pub async fn archive(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::ArchiveClientRequest>,
 ) -> Answer<pb::ArchiveClientResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let id = required_id(&request.get_ref().client_id, "client_id")?;
+    let scope = api.remote.scope(ctx).await?;
+    // Not found (or not visible) before asking contrats anything about it.
+    repo.get(tenant, id, scope.clone()).await?;
+    if api.remote.has_contract_in_force(ctx, id).await? {
+        return Err(Error::FailedPrecondition(
+            "the client has a contract in force (active or suspended); terminate it first".into(),
+        )
+        .into());
+    }
     let client = repo
         .update(
             tenant,
             id,
-            visibility(ctx),
+            scope,
             0,
             |current| {
                 if current.data.status == ClientStatus::Archived {
@@ -289,9 +321,10 @@ pub async fn archive(
 
 /// Restores an archived client; a client archived by a merge stays merged.
 pub async fn restore(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::RestoreClientRequest>,
 ) -> Answer<pb::RestoreClientResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let id = required_id(&request.get_ref().client_id, "client_id")?;
@@ -299,7 +332,7 @@ pub async fn restore(
         .update(
             tenant,
             id,
-            visibility(ctx),
+            api.remote.scope(ctx).await?,
             0,
             |current| {
                 if current.data.status != ClientStatus::Archived {

@@ -4,20 +4,20 @@ use crm_kit::convert::required_id;
 use crm_proto::clients::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, invalid, next_page_token, page, required, visibility};
+use super::{Answer, ClientsApi, invalid, next_page_token, page, required};
 use crate::convert::{
     Violations, apply_contact_mask, contact_data_from_proto, contact_implicit_mask,
     contact_to_proto, optional_uuid, uuid_field,
 };
 use crate::domain::contact::{self, ContactData};
 use crate::error::Error;
-use crate::repo::Repo;
 
 /// Adds a contact to a company client.
 pub async fn create(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::CreateContactRequest>,
 ) -> Answer<pb::CreateContactResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -38,7 +38,13 @@ pub async fn create(
         return Err(required("contact"));
     };
     let contact = repo
-        .create_contact(tenant, client_id, data, request_id, visibility(ctx))
+        .create_contact(
+            tenant,
+            client_id,
+            data,
+            request_id,
+            api.remote.scope(ctx).await?,
+        )
         .await?;
     tracing::info!(contact_id = %contact.id, client_id = %client_id, "contact created");
     Ok(Response::new(pb::CreateContactResponse {
@@ -48,13 +54,16 @@ pub async fn create(
 
 /// Returns a contact.
 pub async fn get(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::GetContactRequest>,
 ) -> Answer<pb::GetContactResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let id = required_id(&request.get_ref().contact_id, "contact_id")?;
-    let contact = repo.get_contact(tenant, id, visibility(ctx)).await?;
+    let contact = repo
+        .get_contact(tenant, id, api.remote.scope(ctx).await?)
+        .await?;
     Ok(Response::new(pb::GetContactResponse {
         contact: Some(contact_to_proto(&contact)),
     }))
@@ -62,9 +71,10 @@ pub async fn get(
 
 /// Changes the fields of a contact named by the mask.
 pub async fn update(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::UpdateContactRequest>,
 ) -> Answer<pb::UpdateContactResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -88,12 +98,18 @@ pub async fn update(
         return Err(required("contact.id"));
     };
     let contact = repo
-        .update_contact(tenant, id, visibility(ctx), input.version, |current| {
-            let mut v = Violations::new();
-            let data = apply_contact_mask(&current.data, input, &paths, &mut v);
-            invalid(v)?;
-            contact::validate(data, "contact").map_err(Error::InvalidArgument)
-        })
+        .update_contact(
+            tenant,
+            id,
+            api.remote.scope(ctx).await?,
+            input.version,
+            |current| {
+                let mut v = Violations::new();
+                let data = apply_contact_mask(&current.data, input, &paths, &mut v);
+                invalid(v)?;
+                contact::validate(data, "contact").map_err(Error::InvalidArgument)
+            },
+        )
         .await?;
     Ok(Response::new(pb::UpdateContactResponse {
         contact: Some(contact_to_proto(&contact)),
@@ -102,9 +118,10 @@ pub async fn update(
 
 /// Lists a client's contacts in the order they were added.
 pub async fn list(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::ListContactsRequest>,
 ) -> Answer<pb::ListContactsResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -121,7 +138,13 @@ pub async fn list(
         return Err(required("client_id"));
     };
     let (contacts, more) = repo
-        .list_contacts(tenant, client_id, visibility(ctx), page.after, page.size)
+        .list_contacts(
+            tenant,
+            client_id,
+            api.remote.scope(ctx).await?,
+            page.after,
+            page.size,
+        )
         .await?;
     Ok(Response::new(pb::ListContactsResponse {
         next_page_token: next_page_token(more, contacts.last().map(|c| c.id), page.fingerprint),
@@ -131,14 +154,15 @@ pub async fn list(
 
 /// Deletes a contact.
 pub async fn delete(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::DeleteContactRequest>,
 ) -> Answer<pb::DeleteContactResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
     let id = required_id(&req.contact_id, "contact_id")?;
-    repo.delete_contact(tenant, id, visibility(ctx), req.version)
+    repo.delete_contact(tenant, id, api.remote.scope(ctx).await?, req.version)
         .await?;
     tracing::info!(contact_id = %id, "contact deleted");
     Ok(Response::new(pb::DeleteContactResponse {}))

@@ -7,14 +7,14 @@ use crm_proto::clients::v1::find_duplicates_request::Target;
 use crm_shared::validate::{validate_email, validate_siret};
 use tonic::{Request, Response};
 
-use super::{Answer, actor, invalid, next_page_token, page, required, visibility};
+use super::{Answer, ClientsApi, actor, invalid, next_page_token, page, required};
 use crate::convert::{
     Violations, client_into_proto, client_to_proto, date_from_proto, kind_from_proto,
     reason_to_proto, uuid_field,
 };
 use crate::domain::Kind;
 use crate::domain::duplicates::{Keys, normalise_name};
-use crate::repo::{DuplicateTarget, Repo};
+use crate::repo::DuplicateTarget;
 
 /// Most duplicates one merge takes.
 const MAX_DUPLICATES: usize = 50;
@@ -56,9 +56,10 @@ fn candidate_keys(c: &pb::Client, v: &mut Violations) -> Keys {
 
 /// Finds the live clients that look like duplicates of a client or a candidate.
 pub async fn find(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::FindDuplicatesRequest>,
 ) -> Answer<pb::FindDuplicatesResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -95,7 +96,13 @@ pub async fn find(
         return Err(required("client_id"));
     };
     let (found, more) = repo
-        .find_duplicates(tenant, target, visibility(ctx), page.after, page.size)
+        .find_duplicates(
+            tenant,
+            target,
+            api.remote.scope(ctx).await?,
+            page.after,
+            page.size,
+        )
         .await?;
     Ok(Response::new(pb::FindDuplicatesResponse {
         next_page_token: next_page_token(more, found.last().map(|(c, _)| c.id), page.fingerprint),
@@ -111,9 +118,10 @@ pub async fn find(
 
 /// Merges duplicates into a surviving client.
 pub async fn merge(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::MergeClientsRequest>,
 ) -> Answer<pb::MergeClientsResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -153,7 +161,7 @@ pub async fn merge(
             survivor,
             &duplicates,
             req.survivor_version,
-            visibility(ctx),
+            api.remote.scope(ctx).await?,
             &actor(ctx),
         )
         .await?;

@@ -19,18 +19,20 @@ use crate::convert::Violations;
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::events::Actor;
+use crate::remote::Remote;
 use crate::repo::Repo;
 
 /// The clients API.
 #[derive(Debug, Clone)]
 pub struct ClientsApi {
     repo: Repo,
+    remote: Remote,
 }
 
 impl ClientsApi {
-    /// Returns the API over `repo`.
-    pub fn new(repo: Repo) -> Self {
-        Self { repo }
+    /// Returns the API over `repo`, asking other services through `remote`.
+    pub fn new(repo: Repo, remote: Remote) -> Self {
+        Self { repo, remote }
     }
 }
 
@@ -42,32 +44,29 @@ fn actor(ctx: &RequestContext) -> Actor {
     }
 }
 
-/// Returns what the caller may see: agents only the clients and opportunities assigned
-/// to them (and those clients' contacts). Managers see everything for now: the token
-/// carries no team, so "their team's" would need commerciaux.ListTeam.
-fn visibility(ctx: &RequestContext) -> Visibility {
+/// Returns the sales agent a new record of the caller goes to when it names none:
+/// agents and managers keep what they create, the others leave it unassigned.
+fn default_commercial(ctx: &RequestContext, given: Option<Uuid>) -> Option<Uuid> {
     match ctx.role {
-        Some(Role::Agent) => Visibility::AssignedTo(ctx.commercial_id),
-        _ => Visibility::All,
+        Some(Role::Agent | Role::Manager) if given.is_none() => ctx.commercial_id,
+        _ => given,
     }
 }
 
-/// Returns whether the caller may assign something to `commercial`: agents only to
-/// themselves.
-fn may_assign(ctx: &RequestContext, commercial: Option<Uuid>) -> bool {
-    ctx.role != Some(Role::Agent) || commercial == ctx.commercial_id
-}
-
-/// Checks an agent does not hand a record to someone else.
-fn check_assignment(ctx: &RequestContext, commercial: Option<Uuid>) -> Result<(), Error> {
-    if may_assign(ctx, commercial) {
+/// Checks the caller may hand a record to `commercial`: agents only to themselves,
+/// managers within their team (both must keep seeing what they assign), the other roles
+/// to anyone.
+fn check_assignment(scope: &Visibility, commercial: Option<Uuid>) -> Result<(), Error> {
+    if scope.allows(commercial) {
         Ok(())
     } else {
-        Err(Error::PermissionDenied(
-            "an agent may only assign records to themselves".into(),
-        ))
+        Err(Error::PermissionDenied(ASSIGNMENT_REFUSED.into()))
     }
 }
+
+/// Why an assignment outside the caller's scope is refused.
+const ASSIGNMENT_REFUSED: &str =
+    "an agent may only assign records to themselves, a manager to their team";
 
 /// Returns `INVALID_ARGUMENT` with every violation, or nothing when there is none.
 fn invalid(v: Violations) -> Result<(), Error> {
@@ -129,60 +128,60 @@ impl ClientService for ClientsApi {
         &self,
         r: Request<pb::CreateClientRequest>,
     ) -> Answer<pb::CreateClientResponse> {
-        clients::create(&self.repo, r).await
+        clients::create(self, r).await
     }
 
     async fn get_client(&self, r: Request<pb::GetClientRequest>) -> Answer<pb::GetClientResponse> {
-        clients::get(&self.repo, r).await
+        clients::get(self, r).await
     }
 
     async fn update_client(
         &self,
         r: Request<pb::UpdateClientRequest>,
     ) -> Answer<pb::UpdateClientResponse> {
-        clients::update(&self.repo, r).await
+        clients::update(self, r).await
     }
 
     async fn list_clients(
         &self,
         r: Request<pb::ListClientsRequest>,
     ) -> Answer<pb::ListClientsResponse> {
-        clients::list(&self.repo, r).await
+        clients::list(self, r).await
     }
 
     async fn archive_client(
         &self,
         r: Request<pb::ArchiveClientRequest>,
     ) -> Answer<pb::ArchiveClientResponse> {
-        clients::archive(&self.repo, r).await
+        clients::archive(self, r).await
     }
 
     async fn restore_client(
         &self,
         r: Request<pb::RestoreClientRequest>,
     ) -> Answer<pb::RestoreClientResponse> {
-        clients::restore(&self.repo, r).await
+        clients::restore(self, r).await
     }
 
     async fn find_duplicates(
         &self,
         r: Request<pb::FindDuplicatesRequest>,
     ) -> Answer<pb::FindDuplicatesResponse> {
-        duplicates::find(&self.repo, r).await
+        duplicates::find(self, r).await
     }
 
     async fn merge_clients(
         &self,
         r: Request<pb::MergeClientsRequest>,
     ) -> Answer<pb::MergeClientsResponse> {
-        duplicates::merge(&self.repo, r).await
+        duplicates::merge(self, r).await
     }
 
     async fn import_clients(
         &self,
         r: Request<Streaming<pb::ImportClientsRequest>>,
     ) -> Answer<pb::ImportClientsResponse> {
-        transfer::import(&self.repo, r).await
+        transfer::import(self, r).await
     }
 
     type ExportClientsStream = transfer::ExportStream;
@@ -191,91 +190,91 @@ impl ClientService for ClientsApi {
         &self,
         r: Request<pb::ExportClientsRequest>,
     ) -> Answer<Self::ExportClientsStream> {
-        transfer::export(&self.repo, r).await
+        transfer::export(self, r).await
     }
 
     async fn reassign_clients(
         &self,
         r: Request<pb::ReassignClientsRequest>,
     ) -> Answer<pb::ReassignClientsResponse> {
-        transfer::reassign(&self.repo, r).await
+        transfer::reassign(self, r).await
     }
 
     async fn create_contact(
         &self,
         r: Request<pb::CreateContactRequest>,
     ) -> Answer<pb::CreateContactResponse> {
-        contacts::create(&self.repo, r).await
+        contacts::create(self, r).await
     }
 
     async fn get_contact(
         &self,
         r: Request<pb::GetContactRequest>,
     ) -> Answer<pb::GetContactResponse> {
-        contacts::get(&self.repo, r).await
+        contacts::get(self, r).await
     }
 
     async fn update_contact(
         &self,
         r: Request<pb::UpdateContactRequest>,
     ) -> Answer<pb::UpdateContactResponse> {
-        contacts::update(&self.repo, r).await
+        contacts::update(self, r).await
     }
 
     async fn list_contacts(
         &self,
         r: Request<pb::ListContactsRequest>,
     ) -> Answer<pb::ListContactsResponse> {
-        contacts::list(&self.repo, r).await
+        contacts::list(self, r).await
     }
 
     async fn delete_contact(
         &self,
         r: Request<pb::DeleteContactRequest>,
     ) -> Answer<pb::DeleteContactResponse> {
-        contacts::delete(&self.repo, r).await
+        contacts::delete(self, r).await
     }
 
     async fn create_opportunity(
         &self,
         r: Request<pb::CreateOpportunityRequest>,
     ) -> Answer<pb::CreateOpportunityResponse> {
-        opportunities::create(&self.repo, r).await
+        opportunities::create(self, r).await
     }
 
     async fn get_opportunity(
         &self,
         r: Request<pb::GetOpportunityRequest>,
     ) -> Answer<pb::GetOpportunityResponse> {
-        opportunities::get(&self.repo, r).await
+        opportunities::get(self, r).await
     }
 
     async fn update_opportunity(
         &self,
         r: Request<pb::UpdateOpportunityRequest>,
     ) -> Answer<pb::UpdateOpportunityResponse> {
-        opportunities::update(&self.repo, r).await
+        opportunities::update(self, r).await
     }
 
     async fn list_opportunities(
         &self,
         r: Request<pb::ListOpportunitiesRequest>,
     ) -> Answer<pb::ListOpportunitiesResponse> {
-        opportunities::list(&self.repo, r).await
+        opportunities::list(self, r).await
     }
 
     async fn move_opportunity_stage(
         &self,
         r: Request<pb::MoveOpportunityStageRequest>,
     ) -> Answer<pb::MoveOpportunityStageResponse> {
-        opportunities::move_stage(&self.repo, r).await
+        opportunities::move_stage(self, r).await
     }
 
     async fn mark_won(&self, r: Request<pb::MarkWonRequest>) -> Answer<pb::MarkWonResponse> {
-        opportunities::mark_won(&self.repo, r).await
+        opportunities::mark_won(self, r).await
     }
 
     async fn mark_lost(&self, r: Request<pb::MarkLostRequest>) -> Answer<pb::MarkLostResponse> {
-        opportunities::mark_lost(&self.repo, r).await
+        opportunities::mark_lost(self, r).await
     }
 }

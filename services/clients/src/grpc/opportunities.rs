@@ -2,12 +2,11 @@
 //! MoveOpportunityStage, MarkWon, MarkLost.
 
 use crm_kit::convert::required_id;
-use crm_kit::{RequestContext, Role};
 use crm_proto::clients::v1 as pb;
 use tonic::{Request, Response};
 
 use super::{
-    Answer, actor, check_assignment, invalid, next_page_token, page, required, visibility,
+    Answer, ClientsApi, actor, check_assignment, invalid, next_page_token, page, required,
 };
 use crate::convert::{
     Violations, amount_from_proto, apply_opportunity_mask, billing_details,
@@ -18,7 +17,7 @@ use crate::domain::opportunity::{self as opp, Opportunity, OpportunityData, Stag
 use crate::domain::{Client, Status as ClientStatus};
 use crate::error::Error;
 use crate::events;
-use crate::repo::{OpportunityFilter, Repo, now};
+use crate::repo::{OpportunityFilter, now};
 
 /// Refuses changes to an opportunity of an archived client.
 fn client_is_live(client: &Client) -> Result<(), Error> {
@@ -60,18 +59,12 @@ fn open_stage(
     }
 }
 
-/// Returns the agent's own sales-agent record when they name none.
-fn default_commercial(ctx: &RequestContext, data: &mut OpportunityData) {
-    if ctx.role == Some(Role::Agent) && data.commercial_id.is_none() {
-        data.commercial_id = ctx.commercial_id;
-    }
-}
-
 /// Opens an opportunity.
 pub async fn create(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::CreateOpportunityRequest>,
 ) -> Answer<pb::CreateOpportunityResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -91,8 +84,7 @@ pub async fn create(
             "is set by MarkLost".into(),
         ));
     }
-    let mut data = opportunity_data_from_proto(input, "opportunity", &mut v);
-    default_commercial(ctx, &mut data);
+    let data = opportunity_data_from_proto(input, "opportunity", &mut v);
     let data = opp::validate(data, "opportunity")
         .map_err(|mut more| v.append(&mut more))
         .ok();
@@ -100,9 +92,17 @@ pub async fn create(
     let (Some(client_id), Some(stage), Some(data)) = (client_id, stage, data) else {
         return Err(required("opportunity"));
     };
-    check_assignment(ctx, data.commercial_id)?;
+    // Without an agent named, the opportunity goes to the client's (whom the caller
+    // sees, so within their scope).
+    let scope = api.remote.scope(ctx).await?;
+    if let Some(commercial) = data.commercial_id {
+        check_assignment(&scope, Some(commercial))?;
+        api.remote
+            .check_commercial(ctx, "opportunity.commercial_id", commercial)
+            .await?;
+    }
     let created = repo
-        .create_opportunity(tenant, client_id, data, stage, request_id, visibility(ctx))
+        .create_opportunity(tenant, client_id, data, stage, request_id, scope)
         .await?;
     tracing::info!(opportunity_id = %created.id, client_id = %client_id, "opportunity created");
     Ok(Response::new(pb::CreateOpportunityResponse {
@@ -112,13 +112,16 @@ pub async fn create(
 
 /// Returns an opportunity.
 pub async fn get(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::GetOpportunityRequest>,
 ) -> Answer<pb::GetOpportunityResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let id = required_id(&request.get_ref().opportunity_id, "opportunity_id")?;
-    let found = repo.get_opportunity(tenant, id, visibility(ctx)).await?;
+    let found = repo
+        .get_opportunity(tenant, id, api.remote.scope(ctx).await?)
+        .await?;
     Ok(Response::new(pb::GetOpportunityResponse {
         opportunity: Some(opportunity_to_proto(&found)),
     }))
@@ -126,9 +129,10 @@ pub async fn get(
 
 /// Changes the fields of an open opportunity named by the mask.
 pub async fn update(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::UpdateOpportunityRequest>,
 ) -> Answer<pb::UpdateOpportunityResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -150,11 +154,19 @@ pub async fn update(
     let Some(id) = id else {
         return Err(required("opportunity.id"));
     };
+    let scope = api.remote.scope(ctx).await?;
+    if paths.iter().any(|p| p == "commercial_id")
+        && let Ok(commercial) = uuid::Uuid::parse_str(input.commercial_id.trim())
+    {
+        api.remote
+            .check_commercial(ctx, "opportunity.commercial_id", commercial)
+            .await?;
+    }
     let (updated, _) = repo
         .change_opportunity(
             tenant,
             id,
-            visibility(ctx),
+            scope.clone(),
             input.version,
             |current, client| {
                 opp::check_close(current.stage).map_err(Error::FailedPrecondition)?;
@@ -167,7 +179,7 @@ pub async fn update(
                 }
                 let data = opp::validate(data, "opportunity").map_err(Error::InvalidArgument)?;
                 if data.commercial_id != current.data.commercial_id {
-                    check_assignment(ctx, data.commercial_id)?;
+                    check_assignment(&scope, data.commercial_id)?;
                 }
                 Ok(Opportunity {
                     data,
@@ -184,9 +196,10 @@ pub async fn update(
 
 /// Lists opportunities, newest first.
 pub async fn list(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::ListOpportunitiesRequest>,
 ) -> Answer<pb::ListOpportunitiesResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -218,7 +231,13 @@ pub async fn list(
     );
     invalid(v)?;
     let (found, more) = repo
-        .list_opportunities(tenant, &filter, visibility(ctx), page.after, page.size)
+        .list_opportunities(
+            tenant,
+            &filter,
+            api.remote.scope(ctx).await?,
+            page.after,
+            page.size,
+        )
         .await?;
     Ok(Response::new(pb::ListOpportunitiesResponse {
         next_page_token: next_page_token(more, found.last().map(|o| o.id), page.fingerprint),
@@ -228,9 +247,10 @@ pub async fn list(
 
 /// Moves an open opportunity to another open stage.
 pub async fn move_stage(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::MoveOpportunityStageRequest>,
 ) -> Answer<pb::MoveOpportunityStageResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -249,7 +269,7 @@ pub async fn move_stage(
         .change_opportunity(
             tenant,
             id,
-            visibility(ctx),
+            api.remote.scope(ctx).await?,
             req.version,
             |current, client| {
                 opp::check_move(current.stage, to).map_err(Error::FailedPrecondition)?;
@@ -269,9 +289,10 @@ pub async fn move_stage(
 
 /// Marks an open opportunity won and returns what a contract draft needs.
 pub async fn mark_won(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::MarkWonRequest>,
 ) -> Answer<pb::MarkWonResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -290,7 +311,7 @@ pub async fn mark_won(
         .change_opportunity(
             tenant,
             id,
-            visibility(ctx),
+            api.remote.scope(ctx).await?,
             req.version,
             |current, client| {
                 opp::check_close(current.stage).map_err(Error::FailedPrecondition)?;
@@ -327,9 +348,10 @@ pub async fn mark_won(
 /// Marks an open opportunity lost, with its reason. An archived client's open
 /// opportunities may still be closed this way.
 pub async fn mark_lost(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::MarkLostRequest>,
 ) -> Answer<pb::MarkLostResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -347,7 +369,7 @@ pub async fn mark_lost(
         .change_opportunity(
             tenant,
             id,
-            visibility(ctx),
+            api.remote.scope(ctx).await?,
             req.version,
             |current, _| {
                 opp::check_close(current.stage).map_err(Error::FailedPrecondition)?;

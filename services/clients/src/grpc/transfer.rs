@@ -11,10 +11,12 @@ use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 use super::clients::{list_filter, new_client_data};
-use super::{Answer, actor, invalid, may_assign, visibility};
+use super::{Answer, ClientsApi, actor, check_assignment, invalid};
 use crate::convert::{Violations, client_into_proto, optional_uuid, uuid_field};
+use crate::domain::Visibility;
 use crate::error::Error;
-use crate::repo::{ImportRow, Repo, RowOutcome};
+use crate::remote::{Remote, Unusable};
+use crate::repo::{ImportRow, RowOutcome};
 
 /// Rows written per transaction.
 const IMPORT_BATCH: usize = 500;
@@ -31,13 +33,21 @@ pub type ExportStream = ReceiverStream<Result<pb::ExportClientsResponse, Status>
 
 /// The state of one import: results in stream order, the rows waiting for the next
 /// transaction, and what the file has already used.
-#[derive(Default)]
 struct Import {
     results: Vec<pb::ImportRowResult>,
     pending: Vec<ImportRow>,
     emails: HashMap<String, i64>,
     request_ids: HashMap<Uuid, i64>,
+    /// Whom the caller may assign clients to.
+    scope: Visibility,
+    /// The sales agents already asked about, with why each is unusable (if it is).
+    commercials: HashMap<Uuid, Option<Unusable>>,
+    /// The batch being written, whose outcomes are not recorded yet.
+    writing: Option<Write>,
 }
+
+/// A batch being written: each row's index in the results and its outcome.
+type Write = tokio::task::JoinHandle<Result<Vec<(usize, RowOutcome)>, Error>>;
 
 impl Import {
     /// Checks one row; a good row waits for the next batch, a bad one is answered now.
@@ -68,11 +78,11 @@ impl Import {
             }
         };
         if let Some(d) = &data
-            && !may_assign(ctx, d.commercial_id)
+            && check_assignment(&self.scope, d.commercial_id).is_err()
         {
             v.push((
                 "client.commercial_id".into(),
-                "an agent may only assign clients to themselves".into(),
+                "an agent may only assign clients to themselves, a manager to their team".into(),
             ));
         }
         if let Some(rid) = request_id
@@ -117,17 +127,81 @@ impl Import {
         self.results.push(result);
     }
 
-    /// Writes the waiting rows in one transaction and records their outcomes.
+    /// Rejects the waiting rows whose sales agent does not exist or is inactive, asking
+    /// the commerciaux service about each agent once per import.
+    async fn check_commercials(
+        &mut self,
+        remote: &Remote,
+        ctx: &crm_kit::RequestContext,
+    ) -> Result<(), Error> {
+        let mut unknown: Vec<Uuid> = self
+            .pending
+            .iter()
+            .filter_map(|row| row.data.commercial_id)
+            .filter(|id| !self.commercials.contains_key(id))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        if !unknown.is_empty() {
+            let unusable = remote.unusable_commercials(ctx, &unknown).await?;
+            for id in unknown {
+                self.commercials.insert(id, unusable.get(&id).copied());
+            }
+        }
+        let results = &mut self.results;
+        let commercials = &self.commercials;
+        self.pending.retain(|row| {
+            let problem = row
+                .data
+                .commercial_id
+                .and_then(|id| commercials.get(&id).copied().flatten());
+            match (problem, results.get_mut(row.index)) {
+                (Some(problem), Some(result)) => {
+                    result.violations = vec![pb::RowViolation {
+                        field: "client.commercial_id".into(),
+                        description: problem.describe().into(),
+                    }];
+                    false
+                }
+                _ => true,
+            }
+        });
+        Ok(())
+    }
+
+    /// Starts writing the waiting rows in one transaction (after checking their sales
+    /// agents), once the write before has finished: rows keep being read and checked
+    /// while the database writes, and writes never overlap, so each batch's e-mail and
+    /// request-id checks see the batches before it.
     async fn flush(
         &mut self,
-        repo: &Repo,
+        api: &ClientsApi,
+        ctx: &crm_kit::RequestContext,
         tenant: crm_db::Tenant,
         actor: &crate::events::Actor,
     ) -> Result<(), Error> {
-        if self.pending.is_empty() {
+        self.check_commercials(&api.remote, ctx).await?;
+        let batch = std::mem::take(&mut self.pending);
+        self.finish().await?;
+        if batch.is_empty() {
             return Ok(());
         }
-        let outcomes = repo.import_batch(tenant, &self.pending, actor).await?;
+        let repo = api.repo.clone();
+        let actor = actor.clone();
+        self.writing = Some(tokio::spawn(async move {
+            repo.import_batch(tenant, &batch, &actor).await
+        }));
+        Ok(())
+    }
+
+    /// Waits for the write in progress, if any, and records its rows' outcomes.
+    async fn finish(&mut self) -> Result<(), Error> {
+        let Some(write) = self.writing.take() else {
+            return Ok(());
+        };
+        let outcomes = write
+            .await
+            .map_err(|e| Error::Database(sea_orm::DbErr::Custom(format!("import write: {e}"))))??;
         for (index, outcome) in outcomes {
             let Some(result) = self.results.get_mut(index) else {
                 continue;
@@ -137,7 +211,6 @@ impl Import {
                 RowOutcome::Rejected(v) => result.violations = violations(v),
             }
         }
-        self.pending.clear();
         Ok(())
     }
 }
@@ -152,7 +225,7 @@ fn violations(v: Violations) -> Vec<pb::RowViolation> {
 /// stream breaking, the row limit, the database) stay imported; re-sending rows with
 /// their request_id is then safe.
 pub async fn import(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<Streaming<pb::ImportClientsRequest>>,
 ) -> Answer<pb::ImportClientsResponse> {
     let ctx = crm_kit::context(&request)?.clone();
@@ -160,10 +233,19 @@ pub async fn import(
     let actor = actor(&ctx);
     let today = Utc::now().date_naive();
     let mut rows = request.into_inner();
-    let mut import = Import::default();
+    let mut import = Import {
+        results: Vec::new(),
+        pending: Vec::new(),
+        emails: HashMap::new(),
+        request_ids: HashMap::new(),
+        scope: api.remote.scope(&ctx).await?,
+        commercials: HashMap::new(),
+        writing: None,
+    };
     while let Some(row) = rows.message().await? {
         if import.results.len() >= MAX_IMPORT_ROWS {
-            import.flush(repo, tenant, &actor).await?;
+            import.flush(api, &ctx, tenant, &actor).await?;
+            import.finish().await?;
             return Err(Status::resource_exhausted(format!(
                 "at most {MAX_IMPORT_ROWS} rows per call; the first {MAX_IMPORT_ROWS} were \
                  processed, send the rest in another call"
@@ -171,10 +253,11 @@ pub async fn import(
         }
         import.add(&ctx, row, today);
         if import.pending.len() >= IMPORT_BATCH {
-            import.flush(repo, tenant, &actor).await?;
+            import.flush(api, &ctx, tenant, &actor).await?;
         }
     }
-    import.flush(repo, tenant, &actor).await?;
+    import.flush(api, &ctx, tenant, &actor).await?;
+    import.finish().await?;
     let rejected = import
         .results
         .iter()
@@ -192,9 +275,10 @@ pub async fn import(
 /// Streams every matching client, newest first, reading the database batch by batch
 /// while the caller consumes them.
 pub async fn export(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::ExportClientsRequest>,
 ) -> Answer<ExportStream> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let req = request.get_ref();
@@ -210,7 +294,7 @@ pub async fn export(
     );
     invalid(v)?;
     let filter = filters.filter;
-    let seen_by = visibility(ctx);
+    let seen_by = api.remote.scope(ctx).await?;
     let repo = repo.clone();
     // Two batches in flight: the next query runs while the caller reads.
     let (tx, rx) = mpsc::channel(2 * EXPORT_BATCH as usize);
@@ -218,7 +302,7 @@ pub async fn export(
         let mut after = None;
         loop {
             match repo
-                .list(tenant, &filter, seen_by, after, EXPORT_BATCH)
+                .list(tenant, &filter, seen_by.clone(), after, EXPORT_BATCH)
                 .await
             {
                 Ok((clients, more)) => {
@@ -249,9 +333,10 @@ pub async fn export(
 /// Moves every live client of one sales agent, with their open opportunities, to
 /// another: for owners, admins and managers, and for the commerciaux service.
 pub async fn reassign(
-    repo: &Repo,
+    api: &ClientsApi,
     request: Request<pb::ReassignClientsRequest>,
 ) -> Answer<pb::ReassignClientsResponse> {
+    let repo = &api.repo;
     let ctx = crm_kit::context(&request)?;
     let tenant = ctx.tenant()?;
     let allowed = ctx.calling_service() == Some("commerciaux")
@@ -276,6 +361,16 @@ pub async fn reassign(
     let (Some(from), Some(to)) = (from, to) else {
         return Err(super::required("from_commercial_id"));
     };
+    // A manager moves portfolios within their team only.
+    let scope = api.remote.scope(ctx).await?;
+    check_assignment(&scope, Some(from))?;
+    check_assignment(&scope, Some(to))?;
+    // The commerciaux service has checked the target itself.
+    if ctx.calling_service() != Some("commerciaux") {
+        api.remote
+            .check_commercial(ctx, "to_commercial_id", to)
+            .await?;
+    }
     let (clients, opportunities) = repo.reassign(tenant, from, to, &actor(ctx)).await?;
     tracing::info!(%from, %to, clients, opportunities, "clients reassigned");
     Ok(Response::new(pb::ReassignClientsResponse {

@@ -36,8 +36,10 @@ pub struct ListFilter {
 pub(super) fn visible(query: Select<Entity>, visibility: Visibility) -> Option<Select<Entity>> {
     match visibility {
         Visibility::All => Some(query),
-        Visibility::AssignedTo(Some(me)) => Some(query.filter(Column::CommercialId.eq(me))),
-        Visibility::AssignedTo(None) => None,
+        Visibility::Commercials(ids) if ids.is_empty() => None,
+        Visibility::Commercials(ids) => {
+            Some(query.filter(Column::CommercialId.is_in(ids.iter().copied())))
+        }
     }
 }
 
@@ -89,7 +91,7 @@ impl Repo {
         id: Uuid,
         visibility: Visibility,
     ) -> Result<Client, Error> {
-        load_client(&self.db, tenant, id, visibility, false).await
+        load_client(&self.db, tenant, id, &visibility, false).await
     }
 
     /// Applies `change` to a client inside one transaction: the client is read, changed,
@@ -109,7 +111,7 @@ impl Repo {
         D: FnOnce(&Client, &Client) -> NewEvent,
     {
         let txn = crm_db::begin_write(&self.db).await?;
-        let current = load_client(&txn, tenant, id, visibility, false).await?;
+        let current = load_client(&txn, tenant, id, &visibility, false).await?;
         if expected_version != 0 && expected_version != current.version {
             return Err(Error::VersionMismatch {
                 id,

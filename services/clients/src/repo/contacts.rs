@@ -33,7 +33,7 @@ async fn load_contact<C: ConnectionTrait>(
         .map(rows::contact_of)
         .ok_or_else(|| contact_not_found(id))?;
     // The client's row lock serialises changes to its contacts (the primary flag).
-    let client = load_client(conn, tenant, contact.client_id, visibility, lock)
+    let client = load_client(conn, tenant, contact.client_id, &visibility, lock)
         .await
         .map_err(|e| match e {
             Error::NotFound { .. } => contact_not_found(id),
@@ -78,7 +78,7 @@ impl Repo {
         visibility: Visibility,
     ) -> Result<Contact, Error> {
         let txn = crm_db::begin_write(&self.db).await?;
-        let client = load_client(&txn, tenant, client_id, visibility, true).await?;
+        let client = load_client(&txn, tenant, client_id, &visibility, true).await?;
         if let Some(request_id) = request_id {
             let earlier = Entity::find_in(tenant)
                 .filter(Column::RequestId.eq(request_id))
@@ -178,7 +178,7 @@ impl Repo {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<(Vec<Contact>, bool), Error> {
-        load_client(&self.db, tenant, client_id, visibility, false).await?;
+        load_client(&self.db, tenant, client_id, &visibility, false).await?;
         let mut query = Entity::find_in(tenant).filter(Column::ClientId.eq(client_id));
         if let Some(after) = after {
             query = query.filter(Column::Id.gt(after));

@@ -52,7 +52,7 @@ impl Repo {
     ) -> Result<(Vec<(Client, Vec<Reason>)>, bool), Error> {
         let (keys, exclude) = match target {
             DuplicateTarget::Client(id) => {
-                let client = load_client(&self.db, tenant, id, visibility, false).await?;
+                let client = load_client(&self.db, tenant, id, &visibility, false).await?;
                 (Keys::of(&client.data), Some(id))
             }
             DuplicateTarget::Candidate(keys) => (keys, None),
@@ -126,7 +126,7 @@ impl Repo {
         order.sort_unstable();
         let mut locked = HashMap::with_capacity(order.len());
         for id in order {
-            locked.insert(id, load_client(&txn, tenant, id, visibility, true).await?);
+            locked.insert(id, load_client(&txn, tenant, id, &visibility, true).await?);
         }
         let mut take = |id: Uuid| locked.remove(&id).ok_or(Error::client_not_found(id));
         let survivor = take(survivor_id)?;

@@ -62,7 +62,7 @@ async fn load_client<C: ConnectionTrait>(
     conn: &C,
     tenant: Tenant,
     id: Uuid,
-    visibility: Visibility,
+    visibility: &Visibility,
     lock: bool,
 ) -> Result<Client, Error> {
     let mut query = Entity::find_by_id_in(tenant, id);

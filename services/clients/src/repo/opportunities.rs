@@ -42,7 +42,7 @@ impl Repo {
         visibility: Visibility,
     ) -> Result<Opportunity, Error> {
         let txn = crm_db::begin_write(&self.db).await?;
-        let client = load_client(&txn, tenant, client_id, visibility, false).await?;
+        let client = load_client(&txn, tenant, client_id, &visibility, false).await?;
         if let Some(request_id) = request_id {
             let earlier = Entity::find_in(tenant)
                 .filter(Column::RequestId.eq(request_id))
@@ -125,7 +125,7 @@ impl Repo {
             .ok_or_else(|| not_found(id))?;
         // The opportunity is the caller's; its client is read whoever it is assigned to,
         // for the rules and the contract draft.
-        let client = load_client(&txn, tenant, current.client_id, Visibility::All, false).await?;
+        let client = load_client(&txn, tenant, current.client_id, &Visibility::All, false).await?;
         if expected_version != 0 && expected_version != current.version {
             return Err(Error::VersionMismatch {
                 id,
@@ -176,8 +176,10 @@ impl Repo {
         let mut query = Entity::find_in(tenant);
         match visibility {
             Visibility::All => {}
-            Visibility::AssignedTo(Some(me)) => query = query.filter(Column::CommercialId.eq(me)),
-            Visibility::AssignedTo(None) => return Ok((Vec::new(), false)),
+            Visibility::Commercials(ids) if ids.is_empty() => return Ok((Vec::new(), false)),
+            Visibility::Commercials(ids) => {
+                query = query.filter(Column::CommercialId.is_in(ids.iter().copied()));
+            }
         }
         if let Some(stage) = filter.stage {
             query = query.filter(Column::Stage.eq(stage.as_str()));

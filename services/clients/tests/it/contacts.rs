@@ -164,7 +164,7 @@ async fn contact_lifecycle() {
 #[tokio::test]
 async fn one_primary_contact_per_client() {
     for env in envs().await {
-        let admin = Member::new(Uuid::now_v7(), Role::Manager);
+        let admin = Member::new(Uuid::now_v7(), Role::Admin);
         let acme = env.create(admin, company("ACME")).await.expect("company");
         let mut first = contact(&acme.id, "First");
         first.is_primary = true;
@@ -319,8 +319,8 @@ async fn contacts_are_isolated() {
         let org = Uuid::now_v7();
         let admin = Member::new(org, Role::Admin);
         let stranger = Member::new(Uuid::now_v7(), Role::Owner);
-        let alice = Member::agent(org);
-        let bob = Member::agent(org);
+        let alice = env.agent(org).await;
+        let bob = env.agent(org).await;
         let mut theirs = company("Bob's");
         theirs.commercial_id = cid(bob);
         let theirs = env.create(admin, theirs).await.expect("company");

@@ -108,7 +108,7 @@ async fn email_unique_among_live_clients() {
 #[tokio::test]
 async fn update_with_mask() {
     for env in envs().await {
-        let admin = Member::new(Uuid::now_v7(), Role::Manager);
+        let admin = Member::new(Uuid::now_v7(), Role::Admin);
         let c = env
             .create(admin, person("Before", "before@example.fr"))
             .await

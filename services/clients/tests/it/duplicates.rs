@@ -201,7 +201,7 @@ async fn find_duplicates_checks_its_input_and_isolation() {
             .expect("ok")
             .is_empty()
         );
-        let agent = Member::agent(org);
+        let agent = env.agent(org).await;
         assert!(
             find(
                 &env,
@@ -236,7 +236,7 @@ async fn find_duplicates_checks_its_input_and_isolation() {
 async fn merge_moves_everything_to_the_survivor() {
     for env in envs().await {
         let admin = Member::new(Uuid::now_v7(), Role::Admin);
-        let agent = Uuid::now_v7();
+        let agent = env.commercial(admin.org).await;
         let mut survivor = company_siret("ACME", SIRETS[1]);
         survivor.tags = vec!["vip".into()];
         let survivor = env.create(admin, survivor).await.expect("survivor");
@@ -416,7 +416,7 @@ async fn merge_refuses_what_it_cannot_do() {
         assert_eq!(err.code(), Code::FailedPrecondition);
 
         // An agent merges only their own clients.
-        let agent = Member::agent(admin.org);
+        let agent = env.agent(admin.org).await;
         let err = merge(&env, agent, &a.id, &[&b.id])
             .await
             .expect_err("agent");

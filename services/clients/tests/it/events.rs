@@ -13,7 +13,7 @@ use prost_types::FieldMask;
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
-use crate::support::{Env, Member, person};
+use crate::support::{Member, env_with, person};
 
 #[derive(Default)]
 struct Collect(Mutex<Vec<Delivered>>);
@@ -56,16 +56,7 @@ async fn every_change_publishes_its_event() {
             seen.clone(),
             Box::pin(async {}),
         );
-        let conn = deps.db.clone();
-        let running = crm_testkit::spawn(deps, crm_clients::build)
-            .await
-            .expect("spawn");
-        let env = Env {
-            keys,
-            running,
-            backend: db.backend,
-            db: conn,
-        };
+        let env = env_with(keys, db, deps).await;
         let admin = Member::new(Uuid::now_v7(), Role::Admin);
         let c = env
             .create(admin, person("Ev", "ev@example.fr"))

@@ -89,8 +89,8 @@ async fn agents_see_their_own_clients_only() {
     for env in envs().await {
         let org = Uuid::now_v7();
         let admin = Member::new(org, Role::Admin);
-        let alice = Member::agent(org);
-        let bob = Member::agent(org);
+        let alice = env.agent(org).await;
+        let bob = env.agent(org).await;
         let mine = env
             .create(alice, person("Alice", "a@example.fr"))
             .await

@@ -84,7 +84,7 @@ async fn pages_cover_everything_once() {
 async fn filters_narrow_the_list() {
     for env in envs().await {
         let admin = Member::new(Uuid::now_v7(), Role::Admin);
-        let agent = Uuid::now_v7();
+        let agent = env.commercial(admin.org).await;
         let mut a = person("Lefebvre", "lefebvre@example.fr");
         a.tags = vec!["VIP".into(), "web_lead".into()];
         a.status = pb::ClientStatus::Active as i32;

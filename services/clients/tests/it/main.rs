@@ -9,6 +9,7 @@ mod isolation;
 mod kit;
 mod listing;
 mod opportunities;
+mod references;
 mod support;
 mod transfer;
 mod validation;

@@ -97,7 +97,7 @@ async fn lose(
 async fn pipeline_to_won() {
     for env in envs().await {
         let admin = Member::new(Uuid::now_v7(), Role::Admin);
-        let agent = Uuid::now_v7();
+        let agent = env.commercial(admin.org).await;
         let mut p = person("Won", "won@example.fr");
         p.commercial_id = agent.to_string();
         p.billing_address = Some(common::Address {
@@ -208,7 +208,7 @@ async fn pipeline_to_won() {
 #[tokio::test]
 async fn lost_needs_a_reason() {
     for env in envs().await {
-        let admin = Member::new(Uuid::now_v7(), Role::Manager);
+        let admin = Member::new(Uuid::now_v7(), Role::Admin);
         let client = env.create(admin, company("ACME")).await.expect("client");
         let o = open(&env, admin, opportunity(&client.id))
             .await
@@ -379,8 +379,8 @@ async fn opportunities_are_isolated_and_filtered() {
         let org = Uuid::now_v7();
         let admin = Member::new(org, Role::Admin);
         let stranger = Member::new(Uuid::now_v7(), Role::Owner);
-        let alice = Member::agent(org);
-        let bob = Member::agent(org);
+        let alice = env.agent(org).await;
+        let bob = env.agent(org).await;
         let mine = env
             .create(alice, person("Mine", "mine@example.fr"))
             .await

@@ -1,21 +1,31 @@
-//! Shared set-up: a running clients service per backend and request helpers.
+//! Shared set-up: per backend, a clients service with the services it asks (commerciaux
+//! for sales agents and teams, contrats for contracts in force, and products, which
+//! contrats reads), each with its own database, in-process on ephemeral ports with the
+//! same keys; request helpers.
 
 use crm_kit::Role;
+use crm_kit::bootstrap::Deps;
 use crm_proto::clients::v1 as pb;
 use crm_proto::clients::v1::client_service_client::ClientServiceClient;
-use crm_testkit::{Keys, Running, authed};
+use crm_testkit::{Keys, Running, TestDatabase, authed};
 use tonic::transport::Channel;
 use uuid::Uuid;
 
-/// A clients service, the keys to call it and its database (to read the outbox).
+/// A clients service, the keys to call it and its database (to read the outbox), and
+/// the services it asks.
 pub struct Env {
     pub keys: Keys,
     pub running: Running,
     pub backend: crm_db::Backend,
     pub db: sea_orm::DatabaseConnection,
+    pub commerciaux: Running,
+    pub products: Running,
+    pub contrats: Running,
+    // The databases live as long as the services.
+    _dbs: Vec<TestDatabase>,
 }
 
-/// Starts one clients service per backend.
+/// Starts one stack per backend.
 pub async fn envs() -> Vec<Env> {
     let mut out = Vec::new();
     for db in crm_testkit::each_backend().await.expect("databases") {
@@ -23,21 +33,74 @@ pub async fn envs() -> Vec<Env> {
         let deps = crm_testkit::deps::<crm_clients::Migrator>(&keys, &db)
             .await
             .expect("deps");
-        let conn = deps.db.clone();
-        let running = crm_testkit::spawn(deps, crm_clients::build)
-            .await
-            .expect("spawn");
-        let backend = db.backend;
-        // The database must outlive the service; tests are short, so leak the handle.
-        std::mem::forget(db);
-        out.push(Env {
-            keys,
-            running,
-            backend,
-            db: conn,
-        });
+        out.push(env_with(keys, db, deps).await);
     }
     out
+}
+
+/// Starts a clients service from `deps` (over `db`), with the services it asks around
+/// it, each with a database of its own.
+pub async fn env_with(keys: Keys, db: TestDatabase, mut deps: Deps) -> Env {
+    let backend = db.backend;
+    let mut dbs = Vec::new();
+    for _ in 0..3 {
+        dbs.push(crm_testkit::fresh(backend).await.expect("database"));
+    }
+    let commerciaux = crm_testkit::spawn(
+        crm_testkit::deps::<crm_commerciaux::Migrator>(&keys, &dbs[0])
+            .await
+            .expect("commerciaux deps"),
+        crm_commerciaux::build,
+    )
+    .await
+    .expect("commerciaux");
+    let products = crm_testkit::spawn(
+        crm_testkit::deps::<crm_products::Migrator>(&keys, &dbs[1])
+            .await
+            .expect("products deps"),
+        crm_products::build,
+    )
+    .await
+    .expect("products");
+    // clients and contrats ask each other: bind clients' port first.
+    let ports = crm_testkit::Ports::bind().await.expect("ports");
+    let mut contrats_deps = crm_testkit::deps::<crm_contrats::Migrator>(&keys, &dbs[2])
+        .await
+        .expect("contrats deps");
+    for (name, url) in [
+        ("clients", &ports.url),
+        ("commerciaux", &commerciaux.url),
+        ("products", &products.url),
+    ] {
+        contrats_deps
+            .config
+            .services
+            .insert(name.into(), url.clone());
+    }
+    let contrats = crm_testkit::spawn(contrats_deps, crm_contrats::build)
+        .await
+        .expect("contrats");
+    deps.config
+        .services
+        .insert("commerciaux".into(), commerciaux.url.clone());
+    deps.config
+        .services
+        .insert("contrats".into(), contrats.url.clone());
+    let conn = deps.db.clone();
+    let running = crm_testkit::spawn_on(ports, deps, crm_clients::build)
+        .await
+        .expect("spawn");
+    dbs.push(db);
+    Env {
+        keys,
+        running,
+        backend,
+        db: conn,
+        commerciaux,
+        products,
+        contrats,
+        _dbs: dbs,
+    }
 }
 
 /// A member of an organisation.
@@ -59,10 +122,12 @@ impl Member {
         }
     }
 
-    pub fn agent(org: Uuid) -> Self {
+    /// Another member of the same organisation with `role` and sales-agent record
+    /// `commercial`.
+    pub fn as_commercial(org: Uuid, role: Role, commercial: Uuid) -> Self {
         Self {
-            commercial: Some(Uuid::now_v7()),
-            ..Self::new(org, Role::Agent)
+            commercial: Some(commercial),
+            ..Self::new(org, role)
         }
     }
 }
@@ -77,6 +142,50 @@ impl Env {
             .keys
             .token_with_commercial(who.org, who.user, who.role, who.commercial);
         authed(&token, msg)
+    }
+
+    /// Makes an active sales agent in `org`, under `manager` when given, and returns
+    /// its id.
+    pub async fn commercial_under(&self, org: Uuid, manager: Option<Uuid>) -> Uuid {
+        use crm_proto::commerciaux::v1 as co;
+        use crm_proto::commerciaux::v1::commercial_service_client::CommercialServiceClient;
+        let code = format!("COM-{}", &Uuid::new_v4().simple().to_string()[..8]);
+        let request = co::CreateCommercialRequest {
+            commercial: Some(co::Commercial {
+                code: code.clone(),
+                first_name: "Paul".into(),
+                last_name: format!("Agent {code}"),
+                email: format!("{}@example.fr", code.to_lowercase()),
+                manager_id: manager.map(|m| m.to_string()).unwrap_or_default(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let admin = Member::new(org, Role::Admin);
+        let id = CommercialServiceClient::new(self.commerciaux.channel.clone())
+            .create_commercial(self.req(admin, request))
+            .await
+            .expect("create commercial")
+            .into_inner()
+            .commercial
+            .expect("commercial")
+            .id;
+        Uuid::parse_str(&id).expect("commercial id")
+    }
+
+    /// Makes an active sales agent in `org` and returns its id.
+    pub async fn commercial(&self, org: Uuid) -> Uuid {
+        self.commercial_under(org, None).await
+    }
+
+    /// Returns an agent of `org` with a new sales-agent record.
+    pub async fn agent(&self, org: Uuid) -> Member {
+        Member::as_commercial(org, Role::Agent, self.commercial(org).await)
+    }
+
+    /// Returns a manager of `org` with a new sales-agent record.
+    pub async fn manager(&self, org: Uuid) -> Member {
+        Member::as_commercial(org, Role::Manager, self.commercial(org).await)
     }
 
     pub async fn create(

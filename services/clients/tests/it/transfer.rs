@@ -130,8 +130,8 @@ async fn import_keeps_good_rows_and_explains_bad_ones() {
 async fn import_follows_role_and_tenant_rules() {
     for env in envs().await {
         let org = Uuid::now_v7();
-        let alice = Member::agent(org);
-        let bob = Member::agent(org);
+        let alice = env.agent(org).await;
+        let bob = env.agent(org).await;
         let mut given = person("Given", "given@example.fr");
         given.commercial_id = cid(bob);
         let res = import(
@@ -198,7 +198,7 @@ async fn export_streams_what_the_caller_sees() {
     for env in envs().await {
         let org = Uuid::now_v7();
         let admin = Member::new(org, Role::Admin);
-        let alice = Member::agent(org);
+        let alice = env.agent(org).await;
         let rows: Vec<_> = (1..=1_100)
             .map(|i| {
                 let mut p = person(&format!("E{i}"), &format!("e{i}@example.fr"));
@@ -274,8 +274,12 @@ async fn export_streams_what_the_caller_sees() {
 async fn reassign_moves_a_portfolio() {
     for env in envs().await {
         let org = Uuid::now_v7();
-        let manager = Member::new(org, Role::Manager);
-        let (from, to) = (Uuid::now_v7(), Uuid::now_v7());
+        // A manager moves a portfolio between two members of their team.
+        let manager = env.manager(org).await;
+        let (from, to) = (
+            env.commercial_under(org, manager.commercial).await,
+            env.commercial_under(org, manager.commercial).await,
+        );
         let mut ids = Vec::new();
         for i in 0..3 {
             let mut p = person(&format!("R{i}"), &format!("r{i}@example.fr"));
@@ -312,15 +316,16 @@ async fn reassign_moves_a_portfolio() {
             .opportunity
             .expect("opportunity");
         let other_org = Member::new(Uuid::now_v7(), Role::Owner);
+        let theirs_agent = env.commercial(other_org.org).await;
         let mut theirs = person("Other", "other@example.fr");
-        theirs.commercial_id = from.to_string();
+        theirs.commercial_id = theirs_agent.to_string();
         let theirs = env.create(other_org, theirs).await.expect("theirs");
 
         let request = |f: &str, t: &str| pb::ReassignClientsRequest {
             from_commercial_id: f.into(),
             to_commercial_id: t.into(),
         };
-        let agent = Member::agent(org);
+        let agent = env.agent(org).await;
         let err = env
             .client()
             .reassign_clients(env.req(agent, request(&from.to_string(), &to.to_string())))
@@ -378,8 +383,8 @@ async fn reassign_moves_a_portfolio() {
             env.get(other_org, &theirs.id)
                 .await
                 .expect("theirs")
-                .commercial_id,
-            from.to_string()
+                .version,
+            1
         );
         let opp = env
             .client()

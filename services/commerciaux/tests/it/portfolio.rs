@@ -92,8 +92,14 @@ async fn moves_every_client_of_the_source_to_the_target() {
         // The usual case: the source has left; their clients still move.
         s.env.deactivate(admin, &a).await.expect("deactivate A");
 
+        // A manager moves portfolios within their team only (clients decides, from the
+        // hierarchy); this one has no sales-agent record, hence no team.
         let manager = admin.with_role(Role::Manager);
-        let moved = reassign(&s, manager, &a, &b).await.expect("reassign");
+        let err = reassign(&s, manager, &a, &b)
+            .await
+            .expect_err("outside the team");
+        assert_eq!(err.code(), tonic::Code::PermissionDenied, "{err:?}");
+        let moved = reassign(&s, admin, &a, &b).await.expect("reassign");
         assert_eq!(moved.reassigned_clients, 3, "{:?}", s.env.backend);
         assert_eq!(moved.reassigned_opportunities, 0);
         assert_eq!(clients_of(&s, admin, &b).await, moving);

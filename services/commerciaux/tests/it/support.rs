@@ -53,21 +53,25 @@ pub async fn stacks() -> Vec<Stack> {
         let keys = Keys::new().expect("keys");
         let backend = db.backend;
         let clients_db = crm_testkit::fresh(backend).await.expect("clients database");
-        let clients = crm_testkit::spawn(
-            crm_testkit::deps::<crm_clients::Migrator>(&keys, &clients_db)
-                .await
-                .expect("clients deps"),
-            crm_clients::build,
-        )
-        .await
-        .expect("clients");
+        // clients and commerciaux ask each other: bind commerciaux' port first.
+        let ports = crm_testkit::Ports::bind().await.expect("ports");
+        let mut clients_deps = crm_testkit::deps::<crm_clients::Migrator>(&keys, &clients_db)
+            .await
+            .expect("clients deps");
+        clients_deps
+            .config
+            .services
+            .insert("commerciaux".into(), ports.url.clone());
+        let clients = crm_testkit::spawn(clients_deps, crm_clients::build)
+            .await
+            .expect("clients");
         let mut deps = crm_testkit::deps::<crm_commerciaux::Migrator>(&keys, &db)
             .await
             .expect("deps");
         deps.config
             .services
             .insert("clients".into(), clients.url.clone());
-        let running = crm_testkit::spawn(deps, crm_commerciaux::build)
+        let running = crm_testkit::spawn_on(ports, deps, crm_commerciaux::build)
             .await
             .expect("spawn");
         // The databases must outlive the services; tests are short, so leak the handles.

@@ -282,38 +282,13 @@ pub struct Contract {
     pub version: i64,
 }
 
-/// Which contracts a caller may see and act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Every contract of the organisation.
-    All,
-    /// Only the contracts of this sales agent (`None`: the agent has no sales-agent
-    /// record, so sees none).
-    OwnedBy(Option<Uuid>),
-}
-
-impl Visibility {
-    /// Returns whether a contract of the sales agent `commercial` is visible.
-    pub fn allows(self, commercial: Uuid) -> bool {
-        match self {
-            Visibility::All => true,
-            Visibility::OwnedBy(me) => me == Some(commercial),
-        }
-    }
-}
+/// Which contracts a caller may see and act on: agents their own, managers their
+/// team's, everyone else the whole organisation.
+pub use crm_kit::team::Scope as Visibility;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn agents_see_only_their_own_contracts() {
-        let me = Uuid::now_v7();
-        assert!(Visibility::OwnedBy(Some(me)).allows(me));
-        assert!(!Visibility::OwnedBy(Some(me)).allows(Uuid::now_v7()));
-        assert!(!Visibility::OwnedBy(None).allows(me));
-        assert!(Visibility::All.allows(me));
-    }
 
     #[test]
     fn text_forms_round_trip() {

@@ -7,7 +7,7 @@ use crm_proto::contrats::v1 as pb;
 use uuid::Uuid;
 
 use super::lifecycle::{parsed, required};
-use super::{ContractsApi, actor, invalid, visibility};
+use super::{ContractsApi, actor, invalid};
 use crate::convert::input;
 use crate::convert::{Violations, optional_uuid};
 use crate::domain::lifecycle::{self, Action, transition};
@@ -92,7 +92,7 @@ impl ContractsApi {
             .update(
                 tenant,
                 id,
-                visibility(ctx),
+                self.visibility(ctx).await?,
                 expect,
                 |c| {
                     transition(c.status, Action::Amend)?;

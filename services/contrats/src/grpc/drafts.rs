@@ -4,12 +4,12 @@ use crm_db::Tenant;
 use crm_kit::{RequestContext, Role};
 use crm_proto::contrats::v1 as pb;
 
-use super::{ContractsApi, actor, invalid, today, visibility};
+use super::{ContractsApi, actor, invalid, today};
 use crate::convert::input::{self, DraftInput};
 use crate::convert::{Violations, contract_to_proto, optional_uuid, status_from_proto, uuid_field};
 use crate::domain::lifecycle::{Action, transition};
 use crate::domain::pricing::{self, check_client, check_commercial};
-use crate::domain::{Contract, PaymentMethod};
+use crate::domain::{Contract, PaymentMethod, Visibility};
 use crate::error::Error;
 use crate::remote::{Found, Lookup};
 use crate::repo::{Expect, ListFilter};
@@ -39,17 +39,12 @@ fn incomplete() -> Error {
     Error::InvalidArgument(vec![("contract".into(), "is incomplete".into())])
 }
 
-/// Checks that an agent keeps a contract with themselves.
-fn check_agent(ctx: &RequestContext, parsed: &DraftInput) -> Result<(), Error> {
-    if ctx.role != Some(Role::Agent) {
-        return Ok(());
-    }
-    match (ctx.commercial_id, parsed.commercial_id) {
-        (None, _) => Err(Error::PermissionDenied(
-            "an agent without a sales-agent record has no contracts".into(),
-        )),
-        (Some(me), Some(other)) if me != other => Err(Error::PermissionDenied(
-            "an agent may only make contracts of their own".into(),
+/// Checks the caller keeps sight of the contract: an agent makes contracts of their
+/// own, a manager of their team's.
+fn check_agent(scope: &Visibility, parsed: &DraftInput) -> Result<(), Error> {
+    match parsed.commercial_id {
+        Some(commercial) if !scope.allows(Some(commercial)) => Err(Error::PermissionDenied(
+            "an agent may only make contracts of their own, a manager of their team's".into(),
         )),
         _ => Ok(()),
     }
@@ -74,15 +69,15 @@ impl ContractsApi {
             v.push(("contract.id".into(), "is assigned by the service".into()));
         }
         let mut input = input.clone();
-        // An agent's new contract is theirs unless they say otherwise.
-        if ctx.role == Some(Role::Agent)
+        // An agent's or manager's new contract is theirs unless they say otherwise.
+        if matches!(ctx.role, Some(Role::Agent | Role::Manager))
             && input.commercial_id.trim().is_empty()
             && let Some(me) = ctx.commercial_id
         {
             input.commercial_id = me.to_string();
         }
         let parsed = input::draft(&input, "contract", &mut v);
-        check_agent(ctx, &parsed)?;
+        check_agent(&self.visibility(ctx).await?, &parsed)?;
         // A retry returns the first contract without asking the other services again.
         if let Some(request_id) = request_id
             && let Some(earlier) = self.repo.by_request(tenant, request_id).await?
@@ -137,8 +132,8 @@ impl ContractsApi {
             return Err(Error::InvalidArgument(v));
         };
         invalid(v)?;
-        let vis = visibility(ctx);
-        let current = self.repo.get(tenant, id, vis).await?;
+        let vis = self.visibility(ctx).await?;
+        let current = self.repo.get(tenant, id, vis.clone()).await?;
         if incoming.version != 0 && incoming.version != current.version {
             return Err(Error::VersionMismatch {
                 id,
@@ -161,7 +156,7 @@ impl ContractsApi {
         }
         let parsed = input::draft(&merged, "contract", &mut v);
         if parsed.commercial_id != Some(current.terms.commercial_id) {
-            check_agent(ctx, &parsed)?;
+            check_agent(&vis, &parsed)?;
         }
         let lines_changed = named("lines");
         let lookup = Lookup {
@@ -254,7 +249,7 @@ impl ContractsApi {
             .list(
                 tenant,
                 &filter,
-                visibility(ctx),
+                self.visibility(ctx).await?,
                 after.map(|t| t.after),
                 size,
             )

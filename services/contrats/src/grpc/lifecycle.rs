@@ -7,7 +7,7 @@ use crm_kit::RequestContext;
 use crm_proto::contrats::v1 as pb;
 use uuid::Uuid;
 
-use super::{ContractsApi, actor, date_or, id_of, invalid, today, visibility};
+use super::{ContractsApi, actor, date_or, id_of, invalid, today};
 use crate::convert::{Violations, date_from_proto, optional_uuid, termination_cause};
 use crate::domain::lifecycle::{self, Action, transition};
 use crate::domain::pricing::{self, check_client, check_commercial};
@@ -33,7 +33,10 @@ impl ContractsApi {
         version: i64,
         action: Action,
     ) -> Result<Contract, Error> {
-        let current = self.repo.get(tenant, id, visibility(ctx)).await?;
+        let current = self
+            .repo
+            .get(tenant, id, self.visibility(ctx).await?)
+            .await?;
         if version != 0 && version != current.version {
             return Err(Error::VersionMismatch {
                 id,
@@ -60,7 +63,7 @@ impl ContractsApi {
             .update(
                 tenant,
                 id,
-                visibility(ctx),
+                self.visibility(ctx).await?,
                 expect,
                 |c| {
                     let mut next = c.clone();
@@ -153,7 +156,7 @@ impl ContractsApi {
             .update(
                 tenant,
                 id,
-                visibility(ctx),
+                self.visibility(ctx).await?,
                 expect,
                 |c| {
                     let mut next = c.clone();
@@ -324,7 +327,7 @@ impl ContractsApi {
             .update(
                 tenant,
                 id,
-                visibility(ctx),
+                self.visibility(ctx).await?,
                 expect,
                 |c| {
                     let mut next = c.clone();

@@ -4,7 +4,7 @@
 //! list), [`lifecycle`] (the custom methods) and [`amend`].
 
 use chrono::{NaiveDate, Utc};
-use crm_kit::{RequestContext, Role};
+use crm_kit::RequestContext;
 use crm_proto::contrats::v1 as pb;
 use crm_proto::contrats::v1::contract_service_server::ContractService;
 use tonic::{Request, Response, Status};
@@ -43,11 +43,11 @@ fn actor(ctx: &RequestContext) -> Actor {
     }
 }
 
-/// Returns which contracts the caller may see and act on: agents only their own.
-fn visibility(ctx: &RequestContext) -> Visibility {
-    match ctx.role {
-        Some(Role::Agent) => Visibility::OwnedBy(ctx.commercial_id),
-        _ => Visibility::All,
+impl ContractsApi {
+    /// Returns which contracts the caller may see and act on: agents their own,
+    /// managers their team's (read from commerciaux), the other roles all.
+    async fn visibility(&self, ctx: &RequestContext) -> Result<Visibility, Error> {
+        Ok(self.remote.teams().scope(ctx).await?)
     }
 }
 
@@ -107,7 +107,10 @@ impl ContractService for ContractsApi {
     ) -> Result<Response<pb::GetContractResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let id = id_of(&request.get_ref().contract_id, "contract_id")?;
-        let c = self.repo.get(ctx.tenant()?, id, visibility(ctx)).await?;
+        let c = self
+            .repo
+            .get(ctx.tenant()?, id, self.visibility(ctx).await?)
+            .await?;
         Ok(Response::new(pb::GetContractResponse {
             contract: reply(&c),
         }))

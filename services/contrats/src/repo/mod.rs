@@ -191,8 +191,10 @@ impl Repo {
         let mut query = Entity::find_in(tenant);
         match visibility {
             Visibility::All => {}
-            Visibility::OwnedBy(Some(me)) => query = query.filter(Column::CommercialId.eq(me)),
-            Visibility::OwnedBy(None) => return Ok((Vec::new(), false)),
+            Visibility::Commercials(ids) if ids.is_empty() => return Ok((Vec::new(), false)),
+            Visibility::Commercials(ids) => {
+                query = query.filter(Column::CommercialId.is_in(ids.iter().copied()));
+            }
         }
         if let Some(status) = filter.status {
             query = query.filter(Column::Status.eq(status.as_str()));
@@ -243,7 +245,7 @@ async fn find<C: ConnectionTrait>(
 ) -> Result<Contract, Error> {
     let found = Entity::find_by_id_in(tenant, id).one(db).await?;
     match found.map(rows::to_domain).transpose()? {
-        Some(c) if visibility.allows(c.terms.commercial_id) => Ok(c),
+        Some(c) if visibility.allows(Some(c.terms.commercial_id)) => Ok(c),
         _ => Err(Error::NotFound(id)),
     }
 }

@@ -1,5 +1,6 @@
 //! Tenant isolation for every RPC, and role rules: agents see and act on their own
-//! contracts only, managers and admins on all, accountants and viewers only read.
+//! contracts only, managers on their team's, admins on all, accountants and viewers
+//! only read.
 
 use crm_kit::Role;
 use crm_proto::contrats::v1 as pb;
@@ -217,13 +218,56 @@ async fn agents_act_on_their_own_contracts_only() {
         let err = env.create(orphan, draft(&f)).await.expect_err("no record");
         assert_eq!(err.code(), Code::PermissionDenied);
 
-        let manager = f.admin.with_role(Role::Manager);
-        let all = env
+        // A manager sees and acts on their team's contracts (their reports' at any
+        // depth), not the others'.
+        let boss = env.new_commercial(f.admin).await;
+        let report = env.new_commercial_under(f.admin, &boss).await;
+        let below = env.new_commercial_under(f.admin, &report).await;
+        let teams = env
+            .create(
+                f.admin,
+                pb::Contract {
+                    client_id: env
+                        .new_client(f.admin, crm_proto::clients::v1::ClientKind::Person, &below)
+                        .await,
+                    commercial_id: below.clone(),
+                    ..draft(&f)
+                },
+            )
+            .await
+            .expect("admin creates one for the team");
+        let manager = Member {
+            commercial: Uuid::parse_str(&boss).ok(),
+            ..f.admin.with_role(Role::Manager)
+        };
+        let listed = env
             .list(manager, pb::ListContractsRequest::default())
             .await
             .expect("list");
-        assert_eq!(all.contracts.len(), 2);
-        env.send(manager, &theirs.id).await.expect("manager acts");
+        let ids: Vec<_> = listed.contracts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, [teams.id.as_str()]);
+        for (method, code) in every_method(&env, manager, &theirs.id, &f.product).await {
+            assert_eq!(code, Code::NotFound, "{method}");
+        }
+        env.send(manager, &teams.id).await.expect("manager acts");
+        let err = env
+            .create(
+                manager,
+                pb::Contract {
+                    commercial_id: bob_commercial.clone(),
+                    ..draft(&f)
+                },
+            )
+            .await
+            .expect_err("outside the team");
+        assert_eq!(err.code(), Code::PermissionDenied);
+        // Without a sales-agent record a manager has no team.
+        let lone = f.admin.with_role(Role::Manager);
+        let listed = env
+            .list(lone, pb::ListContractsRequest::default())
+            .await
+            .expect("list");
+        assert!(listed.contracts.is_empty());
     }
 }
 

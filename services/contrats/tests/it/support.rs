@@ -45,14 +45,6 @@ pub async fn envs() -> Vec<Env> {
         let [clients_db, commerciaux_db, products_db] = &dbs[..] else {
             unreachable!("three databases");
         };
-        let clients = crm_testkit::spawn(
-            crm_testkit::deps::<crm_clients::Migrator>(&keys, clients_db)
-                .await
-                .expect("clients deps"),
-            crm_clients::build,
-        )
-        .await
-        .expect("clients");
         let commerciaux = crm_testkit::spawn(
             crm_testkit::deps::<crm_commerciaux::Migrator>(&keys, commerciaux_db)
                 .await
@@ -61,6 +53,20 @@ pub async fn envs() -> Vec<Env> {
         )
         .await
         .expect("commerciaux");
+        // clients and contrats ask each other: bind contrats' port first.
+        let ports = crm_testkit::Ports::bind().await.expect("ports");
+        let mut deps = crm_testkit::deps::<crm_clients::Migrator>(&keys, clients_db)
+            .await
+            .expect("clients deps");
+        deps.config
+            .services
+            .insert("commerciaux".into(), commerciaux.url.clone());
+        deps.config
+            .services
+            .insert("contrats".into(), ports.url.clone());
+        let clients = crm_testkit::spawn(deps, crm_clients::build)
+            .await
+            .expect("clients");
         let products = crm_testkit::spawn(
             crm_testkit::deps::<crm_products::Migrator>(&keys, products_db)
                 .await
@@ -74,7 +80,7 @@ pub async fn envs() -> Vec<Env> {
             ("commerciaux", commerciaux.url.clone()),
             ("products", products.url.clone()),
         ];
-        let contrats = spawn_contrats(&keys, &db, &urls).await;
+        let contrats = spawn_contrats_on(ports, &keys, &db, &urls).await;
         out.push(Env {
             keys,
             backend,
@@ -91,13 +97,24 @@ pub async fn envs() -> Vec<Env> {
 
 /// Starts a contrats service over `db` that finds the services of `urls` there.
 pub async fn spawn_contrats(keys: &Keys, db: &TestDatabase, urls: &[(&str, String)]) -> Running {
+    let ports = crm_testkit::Ports::bind().await.expect("ports");
+    spawn_contrats_on(ports, keys, db, urls).await
+}
+
+/// Starts a contrats service on `ports`, as [`spawn_contrats`].
+pub async fn spawn_contrats_on(
+    ports: crm_testkit::Ports,
+    keys: &Keys,
+    db: &TestDatabase,
+    urls: &[(&str, String)],
+) -> Running {
     let mut deps = crm_testkit::deps::<crm_contrats::Migrator>(keys, db)
         .await
         .expect("contrats deps");
     for (name, url) in urls {
         deps.config.services.insert((*name).into(), url.clone());
     }
-    crm_testkit::spawn(deps, crm_contrats::build)
+    crm_testkit::spawn_on(ports, deps, crm_contrats::build)
         .await
         .expect("contrats")
 }
@@ -233,6 +250,11 @@ impl Env {
     }
 
     pub async fn new_commercial(&self, admin: Member) -> String {
+        self.new_commercial_under(admin, "").await
+    }
+
+    /// Makes an active sales agent reporting to `manager` (none when empty).
+    pub async fn new_commercial_under(&self, admin: Member, manager: &str) -> String {
         let code = format!("COM-{}", &Uuid::new_v4().simple().to_string()[..8]);
         let request = co::CreateCommercialRequest {
             commercial: Some(co::Commercial {
@@ -240,6 +262,7 @@ impl Env {
                 first_name: "Paul".into(),
                 last_name: format!("Agent {code}"),
                 email: format!("{}@example.fr", code.to_lowercase()),
+                manager_id: manager.into(),
                 ..Default::default()
             }),
             ..Default::default()
