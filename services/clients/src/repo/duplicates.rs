@@ -77,9 +77,7 @@ impl Repo {
                     .add(Column::BirthDate.eq(birth)),
             );
         }
-        query = query
-            .filter(Column::Status.ne(Status::Archived.as_str()))
-            .filter(any);
+        query = query.filter(super::live()).filter(any);
         if let Some(id) = exclude {
             query = query.filter(Column::Id.ne(id));
         }

@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{Repo, append_all, now, rows};
-use crate::domain::{Client, ClientData, Status};
+use crate::domain::{Client, ClientData};
 use crate::entity::client::{self, Column, Entity};
 use crate::error::Error;
 use crate::events::{self, Actor};
@@ -129,7 +129,7 @@ impl Repo {
             Entity::find_in(tenant)
                 .select_only()
                 .column(Column::EmailKey)
-                .filter(Column::Status.ne(Status::Archived.as_str()))
+                .filter(super::live())
                 .filter(Column::EmailKey.is_in(emails))
                 .into_tuple::<Option<String>>()
                 .all(&txn)

@@ -22,7 +22,7 @@ use sea_orm::{
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::domain::{Client, Status, Visibility};
+use crate::domain::{Client, Visibility};
 use crate::entity::client::{Column, Entity};
 use crate::error::Error;
 
@@ -77,6 +77,14 @@ async fn load_client<C: ConnectionTrait>(
         .ok_or(Error::client_not_found(id))
 }
 
+/// Returns the condition "the client is live (not archived)" with the status as a
+/// literal, as the partial unique index on e-mails states it: with a bound parameter
+/// PostgreSQL's cached generic plan cannot prove the index's predicate and scans every
+/// client of the organisation instead.
+pub(super) fn live() -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Expr::cust("status <> 'archived'")
+}
+
 /// Checks no live client but `except` uses `email`.
 async fn ensure_email_free<C: ConnectionTrait>(
     db: &C,
@@ -87,7 +95,7 @@ async fn ensure_email_free<C: ConnectionTrait>(
     let Some(email) = email else { return Ok(()) };
     let mut query = Entity::find_in(tenant)
         .filter(Column::EmailKey.eq(email.to_lowercase()))
-        .filter(Column::Status.ne(Status::Archived.as_str()));
+        .filter(live());
     if let Some(id) = except {
         query = query.filter(Column::Id.ne(id));
     }
