@@ -16,16 +16,21 @@ cd "$(dirname "$0")/.."
 export CRM_DATABASE_URL="${CRM_DATABASE_URL:-postgres://postgres@127.0.0.1:5432?sslmode=disable}"
 export CRM_NATS_URL="${CRM_NATS_URL:-nats://127.0.0.1:4222}"
 BIN_DIR="${BIN_DIR:-${CARGO_TARGET_DIR:-target}/debug}"
-SERVICES=(organisations users clients activites referentiel products commerciaux calendar contrats)
+SERVICES=(organisations users clients activites referentiel products commerciaux calendar contrats payments factures retry commission)
 DATA_DIR="$(mktemp -d -t crm-topology.XXXXXX)"
 export CRM_DATA_DIR="$DATA_DIR"
 export CRM_LOG__FORMAT=json
+# The payments service encrypts debtor IBANs with a key it is given (never generated
+# outside `crm up`): one per run here.
+CRM_PAYMENTS__IBAN_KEY="$(head -c 32 /dev/urandom | base64)"
+export CRM_PAYMENTS__IBAN_KEY
 
 admin_port() {
   case "$1" in
     organisations) echo 51062 ;; users) echo 51067 ;; clients) echo 51052 ;; activites) echo 51051 ;;
     referentiel) echo 51065 ;; products) echo 51064 ;; commerciaux) echo 51053 ;;
-    calendar) echo 51068 ;; contrats) echo 51055 ;;
+    calendar) echo 51068 ;; contrats) echo 51055 ;; payments) echo 51063 ;;
+    factures) echo 51059 ;; retry) echo 51070 ;; commission) echo 51054 ;;
     *) echo "no admin port known for $1" >&2; exit 1 ;;
   esac
 }

@@ -19,6 +19,10 @@ pub const ALL: &[&str] = &[
     "commerciaux",
     "calendar",
     "contrats",
+    "payments",
+    "factures",
+    "retry",
+    "commission",
 ];
 
 /// Returns the dependencies of `name`, migrating as `policy` says.
@@ -41,6 +45,10 @@ pub async fn deps_for(
         "commerciaux" => deps::<crm_commerciaux::Migrator>(name, config, keys, bus, policy).await,
         "calendar" => deps::<crm_calendar::Migrator>(name, config, keys, bus, policy).await,
         "contrats" => deps::<crm_contrats::Migrator>(name, config, keys, bus, policy).await,
+        "payments" => deps::<crm_payments::Migrator>(name, config, keys, bus, policy).await,
+        "factures" => deps::<crm_factures::Migrator>(name, config, keys, bus, policy).await,
+        "retry" => deps::<crm_retry::Migrator>(name, config, keys, bus, policy).await,
+        "commission" => deps::<crm_commission::Migrator>(name, config, keys, bus, policy).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }
@@ -64,6 +72,23 @@ pub async fn build(name: &str, deps: Deps, signer: Option<&TokenSigner>) -> anyh
         "commerciaux" => crm_commerciaux::build(deps).await,
         "calendar" => crm_calendar::build(deps).await,
         "contrats" => crm_contrats::build(deps).await,
+        "payments" => {
+            // A configured key (payments.iban_key) always wins; `crm up` (the only caller
+            // handing over a signer) otherwise keeps a development key in the data dir.
+            let configured = crm_payments::PaymentsConfig::load()?;
+            let key = if configured.iban_key.is_none() && signer.is_some() {
+                crm_payments::IbanKey::from_bytes(crm_kit::bootstrap::development_data_key(
+                    &deps.config,
+                    "payments-iban.key",
+                )?)
+            } else {
+                configured.iban_key()?
+            };
+            crm_payments::build_with(deps, key).await
+        }
+        "factures" => crm_factures::build(deps).await,
+        "retry" => crm_retry::build(deps).await,
+        "commission" => crm_commission::build(deps).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", ALL.join(", ")),
     }
 }

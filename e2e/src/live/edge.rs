@@ -24,7 +24,7 @@ use super::Live;
 use crate::runner::Runner;
 
 /// Every gRPC service the platform runs today.
-const SERVICES: [&str; 9] = [
+const SERVICES: [&str; 13] = [
     "crm.users.v1.UserService",
     "crm.organisations.v1.OrganisationService",
     "crm.clients.v1.ClientService",
@@ -34,6 +34,10 @@ const SERVICES: [&str; 9] = [
     "crm.commerciaux.v1.CommercialService",
     "crm.calendar.v1.CalendarService",
     "crm.contrats.v1.ContractService",
+    "crm.payments.v1.PaymentService",
+    "crm.factures.v1.InvoiceService",
+    "crm.retry.v1.RetryService",
+    "crm.commission.v1.CommissionService",
 ];
 
 /// An HTTP/1.1 client of the edge.

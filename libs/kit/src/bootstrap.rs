@@ -57,6 +57,22 @@ pub fn mesh_key(config: &KitConfig) -> anyhow::Result<MeshKey> {
     MeshKey::new(&secret).map_err(anyhow::Error::msg)
 }
 
+/// Returns a 32-byte development data key named `name` (a service's encryption key in
+/// embedded mode), read from (or generated into) `<data_dir>/keys/<name>`, so data
+/// encrypted by one run of `crm up` is readable by the next. Production configures its
+/// keys explicitly instead.
+pub fn development_data_key(config: &KitConfig, name: &str) -> anyhow::Result<[u8; 32]> {
+    let path = config.data_dir.join("keys").join(name);
+    let bytes = read_or_create(&path, || {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        Ok(bytes.to_vec())
+    })?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("{} does not hold 32 bytes", path.display()))
+}
+
 /// Returns the signer of access tokens: from the configured PKCS#8 file, or read from
 /// (or generated into) `<data_dir>/keys/signing.pk8`.
 pub fn signing_key(config: &KitConfig) -> anyhow::Result<TokenSigner> {

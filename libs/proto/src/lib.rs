@@ -100,6 +100,42 @@ pub mod calendar {
     }
 }
 
+/// The payments service: SEPA mandates, schedules, collections and returns.
+pub mod payments {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.payments.v1.rs"));
+    }
+}
+
+/// The factures service: invoices, credit notes and billing runs.
+pub mod factures {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.factures.v1.rs"));
+    }
+}
+
+/// The retry service: re-presentation of rejected direct debits.
+pub mod retry {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.retry.v1.rs"));
+    }
+}
+
+/// The commission service: plans, entries, statements and clawbacks.
+pub mod commission {
+    /// Version 1.
+    pub mod v1 {
+        #[rustfmt::skip]
+        include!(concat!(env!("OUT_DIR"), "/crm.commission.v1.rs"));
+    }
+}
+
 /// Domain events published on NATS JetStream (`crm.events.<type>`), one message per
 /// event type; see [`EVENT_TYPES`](crate::EVENT_TYPES).
 pub mod events {

@@ -1,4 +1,4 @@
-//! Reads from the clients, commerciaux and products services, as the caller (internal
+//! Reads from the clients, commerciaux, products and payments services, as the caller (internal
 //! token for the caller's organisation, user and role, so their row-level rules apply:
 //! an agent only finds their own clients). Every call carries what remains of the
 //! caller's deadline and is cut off there; these reads are idempotent, so one that
@@ -10,21 +10,23 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use crm_kit::RequestContext;
 use crm_kit::auth::MeshKey;
-use crm_kit::client::{Downstream, read};
+use crm_kit::client::{Downstream, OnBehalfOf, read};
 use crm_kit::config::KitConfig;
 use crm_kit::team::Teams;
 use crm_proto::clients::v1 as clients;
 use crm_proto::clients::v1::client_service_client::ClientServiceClient;
 use crm_proto::commerciaux::v1 as commerciaux;
 use crm_proto::commerciaux::v1::commercial_service_client::CommercialServiceClient;
+use crm_proto::payments::v1 as payments;
+use crm_proto::payments::v1::payment_service_client::PaymentServiceClient;
 use crm_proto::products::v1 as products;
 use crm_proto::products::v1::product_service_client::ProductServiceClient;
-use futures::future::{try_join_all, try_join3};
+use futures::future::{try_join, try_join_all, try_join3};
 use tonic::Status;
 use uuid::Uuid;
 
 use crate::convert::date_to_proto;
-use crate::domain::pricing::{ClientFacts, CommercialFacts, ProductFacts};
+use crate::domain::pricing::{ClientFacts, CommercialFacts, MandateFacts, ProductFacts};
 use crate::domain::{ClientKind, Frequency, Money};
 use crate::error::Error;
 
@@ -34,6 +36,7 @@ pub struct Remote {
     clients: Downstream,
     commerciaux: Downstream,
     products: Downstream,
+    payments: Downstream,
     teams: Teams,
 }
 
@@ -48,6 +51,8 @@ pub struct Lookup {
     pub products: Vec<Uuid>,
     /// The date of the prices; `None`: each product's current price.
     pub price_on: Option<NaiveDate>,
+    /// A SEPA mandate, by reference.
+    pub mandate: Option<String>,
 }
 
 /// What was read. For the client and the agent, `None` when not asked for and
@@ -61,6 +66,8 @@ pub struct Found {
     pub commercial: Option<Option<CommercialFacts>>,
     /// Each product asked for, `None` when unknown.
     pub products: HashMap<Uuid, Option<ProductFacts>>,
+    /// The mandate, as the client and the agent.
+    pub mandate: Option<Option<MandateFacts>>,
 }
 
 impl Remote {
@@ -73,6 +80,7 @@ impl Remote {
             clients: downstream("clients")?,
             commerciaux: downstream("commerciaux")?,
             products: downstream("products")?,
+            payments: downstream("payments")?,
             teams: Teams::new(caller, config, mesh)?,
         })
     }
@@ -103,12 +111,53 @@ impl Remote {
             let facts = self.product(ctx, *id, lookup.price_on).await?;
             Ok::<_, Error>((*id, facts))
         }));
-        let (client, commercial, products) = try_join3(client, commercial, products).await?;
+        let mandate = async {
+            match &lookup.mandate {
+                Some(reference) => self.mandate(ctx, reference).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let ((client, commercial, products), mandate) =
+            try_join(try_join3(client, commercial, products), mandate).await?;
         Ok(Found {
             client,
             commercial,
             products: products.into_iter().collect(),
+            mandate,
         })
+    }
+
+    /// Returns the mandate with `reference` in the caller's organisation. Asked for the
+    /// organisation as a whole: who may sign a contract need not manage mandates.
+    async fn mandate(
+        &self,
+        ctx: &RequestContext,
+        reference: &str,
+    ) -> Result<Option<MandateFacts>, Error> {
+        let d = &self.payments;
+        let organisation = OnBehalfOf {
+            organisation_id: ctx.organisation_id,
+            user_id: ctx.user_id().ok(),
+            role: Some(crm_kit::Role::Admin),
+            commercial_id: None,
+        };
+        let message = payments::ListMandatesRequest {
+            reference: reference.to_owned(),
+            page_size: 1,
+            ..Default::default()
+        };
+        let found = read(ctx, d.target(), || async {
+            let request = d.request_as(ctx, organisation, message.clone())?;
+            PaymentServiceClient::new(d.channel())
+                .list_mandates(request)
+                .await
+                .map(|r| r.into_inner().mandates)
+        })
+        .await?;
+        Ok(found.unwrap_or_default().first().map(|m| MandateFacts {
+            active: m.status == crm_proto::events::v1::MandateStatus::Active as i32,
+            client_id: Uuid::parse_str(&m.client_id).ok(),
+        }))
     }
 
     async fn client(&self, ctx: &RequestContext, id: Uuid) -> Result<Option<ClientFacts>, Error> {

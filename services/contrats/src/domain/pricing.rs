@@ -29,6 +29,15 @@ pub struct CommercialFacts {
     pub active: bool,
 }
 
+/// What the payments service says of a SEPA mandate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MandateFacts {
+    /// Whether it can be collected on (ACTIVE).
+    pub active: bool,
+    /// The client it was signed by.
+    pub client_id: Option<Uuid>,
+}
+
 /// What the products service says of a product, with its price on the pricing date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductFacts {
@@ -55,6 +64,22 @@ pub fn check_client(found: Option<&ClientFacts>, field: &str, out: &mut Problems
             "no such client in the organisation".into(),
         )),
         Some(c) if c.archived => out.push((field.to_owned(), "the client is archived".into())),
+        Some(_) => {}
+    }
+}
+
+/// Records why the mandate (`found`) cannot carry a contract of `client`, if it cannot:
+/// a SEPA contract is signed only with an active mandate of its own client.
+pub fn check_mandate(found: Option<&MandateFacts>, client: Uuid, field: &str, out: &mut Problems) {
+    match found {
+        None => out.push((
+            field.to_owned(),
+            "no such mandate in the organisation".into(),
+        )),
+        Some(m) if m.client_id != Some(client) => {
+            out.push((field.to_owned(), "the mandate is another client's".into()))
+        }
+        Some(m) if !m.active => out.push((field.to_owned(), "the mandate is not active".into())),
         Some(_) => {}
     }
 }

@@ -48,6 +48,7 @@ impl ContractsApi {
         let lookup = Lookup {
             products: new_products,
             price_on: Some(date),
+            mandate: None,
             ..Lookup::default()
         };
         let found = self.remote.look_up(ctx, &lookup).await?;

@@ -89,6 +89,7 @@ impl ContractsApi {
             commercial: parsed.commercial_id,
             products: parsed.lines.iter().map(|l| l.product_id).collect(),
             price_on: None,
+            mandate: None,
         };
         let found = self.remote.look_up(ctx, &lookup).await?;
         check_people(&found, "contract.", &mut v);
@@ -170,6 +171,7 @@ impl ContractsApi {
                 Vec::new()
             },
             price_on: None,
+            mandate: None,
         };
         let found = self.remote.look_up(ctx, &lookup).await?;
         check_people(&found, "contract.", &mut v);

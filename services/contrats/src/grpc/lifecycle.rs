@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{ContractsApi, actor, date_or, id_of, invalid, today};
 use crate::convert::{Violations, date_from_proto, optional_uuid, termination_cause};
 use crate::domain::lifecycle::{self, Action, transition};
-use crate::domain::pricing::{self, check_client, check_commercial};
+use crate::domain::pricing::{self, check_client, check_commercial, check_mandate};
 use crate::domain::validate::{self, MAX_TEXT};
 use crate::domain::{Contract, PaymentMethod, Signature, Suspension, Termination};
 use crate::error::Error;
@@ -117,6 +117,9 @@ impl ContractsApi {
             commercial: Some(terms.commercial_id),
             products: terms.lines.iter().map(|l| l.product_id).collect(),
             price_on: Some(date),
+            mandate: mandate
+                .clone()
+                .filter(|_| terms.payment_method == PaymentMethod::Sepa),
         };
         let found = self.remote.look_up(ctx, &lookup).await?;
         let mut problems = Violations::new();
@@ -136,13 +139,21 @@ impl ContractsApi {
             "lines",
             &mut problems,
         );
-        // The payments service will check the mandate itself once it exists; until then
-        // a SEPA contract needs at least its reference.
-        if terms.payment_method == PaymentMethod::Sepa && mandate.is_none() {
-            problems.push((
-                "mandate_reference".into(),
-                "a SEPA contract needs a mandate reference to be signed".into(),
-            ));
+        // A SEPA contract is signed only with an active mandate of its client, which the
+        // payments service holds.
+        if terms.payment_method == PaymentMethod::Sepa {
+            match &found.mandate {
+                Some(m) => check_mandate(
+                    m.as_ref(),
+                    terms.client_id,
+                    "mandate_reference",
+                    &mut problems,
+                ),
+                None => problems.push((
+                    "mandate_reference".into(),
+                    "a SEPA contract needs a mandate reference to be signed".into(),
+                )),
+            }
         }
         let Some(client) = client.filter(|_| problems.is_empty()) else {
             return Err(Error::Unusable(problems));

@@ -23,6 +23,7 @@ async fn every_transition_writes_its_event() {
         let mut d = draft(&f);
         d.payment_method = ev::PaymentMethod::Sepa as i32;
         d.mandate_reference = "RUM-EV-1".into();
+        env.new_mandate(f.admin, &f.client, "RUM-EV-1").await;
         let c = env.create(f.admin, d).await.expect("create");
         env.send(f.admin, &c.id).await.expect("send");
         env.sign_on(f.admin, &c.id, today()).await.expect("sign");

@@ -193,8 +193,9 @@ async fn all_violations_are_reported_at_once() {
     }
 }
 
-/// A SEPA contract is signed only with a mandate reference, given at creation or at
-/// signature; other payment methods take none.
+/// A SEPA contract is signed only with the reference of an active mandate of its client
+/// (the payments service is asked), given at creation or at signature; other payment
+/// methods take none.
 #[tokio::test]
 async fn sepa_contracts_need_a_mandate_reference() {
     for env in envs().await {
@@ -209,6 +210,39 @@ async fn sepa_contracts_need_a_mandate_reference() {
             .expect_err("no mandate");
         assert_eq!(err.code(), Code::FailedPrecondition);
         assert_eq!(precondition_subjects(&err), ["mandate_reference"]);
+        // A reference the payments service does not know, another client's mandate: no.
+        for (reference, why) in [
+            ("RUM-UNKNOWN", "no such mandate in the organisation"),
+            ("RUM-OTHER", "the mandate is another client's"),
+        ] {
+            if reference == "RUM-OTHER" {
+                let other = env
+                    .new_client(
+                        f.admin,
+                        crm_proto::clients::v1::ClientKind::Person,
+                        &f.commercial,
+                    )
+                    .await;
+                env.new_mandate(f.admin, &other, reference).await;
+            }
+            let err = env
+                .api()
+                .sign_contract(env.req(
+                    f.admin,
+                    pb::SignContractRequest {
+                        contract_id: c.id.clone(),
+                        signer_name: "Jeanne".into(),
+                        mandate_reference: reference.into(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .expect_err(reference);
+            assert_eq!(err.code(), Code::FailedPrecondition);
+            assert!(format!("{err:?}").contains(why), "{err:?}");
+        }
+        env.new_mandate(f.admin, &f.client, "RUM-2026-0001").await;
+        env.new_mandate(f.admin, &f.client, "RUM-2026-0002").await;
         let signed = env
             .api()
             .sign_contract(env.req(

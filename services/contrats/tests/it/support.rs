@@ -28,6 +28,7 @@ pub struct Env {
     pub clients: Running,
     pub commerciaux: Running,
     pub products: Running,
+    pub payments: Running,
     // The other services' databases live as long as the services.
     _dbs: Vec<TestDatabase>,
 }
@@ -39,12 +40,20 @@ pub async fn envs() -> Vec<Env> {
         let keys = Keys::new().expect("keys");
         let backend = db.backend;
         let mut dbs = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..4 {
             dbs.push(crm_testkit::fresh(backend).await.expect("database"));
         }
-        let [clients_db, commerciaux_db, products_db] = &dbs[..] else {
-            unreachable!("three databases");
+        let [clients_db, commerciaux_db, products_db, payments_db] = &dbs[..] else {
+            unreachable!("four databases");
         };
+        let payments = crm_testkit::spawn(
+            crm_testkit::deps::<crm_payments::Migrator>(&keys, payments_db)
+                .await
+                .expect("payments deps"),
+            |deps| crm_payments::build_with(deps, crm_payments::IbanKey::from_bytes([7; 32])),
+        )
+        .await
+        .expect("payments");
         let commerciaux = crm_testkit::spawn(
             crm_testkit::deps::<crm_commerciaux::Migrator>(&keys, commerciaux_db)
                 .await
@@ -79,6 +88,7 @@ pub async fn envs() -> Vec<Env> {
             ("clients", clients.url.clone()),
             ("commerciaux", commerciaux.url.clone()),
             ("products", products.url.clone()),
+            ("payments", payments.url.clone()),
         ];
         let contrats = spawn_contrats_on(ports, &keys, &db, &urls).await;
         out.push(Env {
@@ -89,6 +99,7 @@ pub async fn envs() -> Vec<Env> {
             clients,
             commerciaux,
             products,
+            payments,
             _dbs: dbs,
         });
     }
@@ -275,6 +286,48 @@ impl Env {
             .commercial
             .expect("commercial")
             .id
+    }
+
+    /// Records an active (signed) SEPA mandate of `client` under `reference`, with a
+    /// creditor account of its own.
+    pub async fn new_mandate(&self, admin: Member, client: &str, reference: &str) {
+        use crm_proto::payments::v1 as pa;
+        use crm_proto::payments::v1::payment_service_client::PaymentServiceClient;
+        let mut api = PaymentServiceClient::new(self.payments.channel.clone());
+        let account = api
+            .create_creditor_account(self.req(
+                admin,
+                pa::CreateCreditorAccountRequest {
+                    creditor_account: Some(pa::CreditorAccount {
+                        name: "Assurances Exemple".into(),
+                        creditor_identifier: "FR72ZZZ123456".into(),
+                        iban: "FR7630006000011234567890189".into(),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("creditor account")
+            .into_inner()
+            .creditor_account
+            .expect("account");
+        api.create_mandate(self.req(
+            admin,
+            pa::CreateMandateRequest {
+                creditor_account_id: account.id,
+                reference: reference.into(),
+                client_id: client.into(),
+                debtor_name: "Jeanne Client".into(),
+                iban: "FR7630006000011234567890189".into(),
+                signature_date: Some(date(today() - chrono::Days::new(30))),
+                r#type: ev::MandateType::Recurrent as i32,
+                scheme: ev::MandateScheme::Core as i32,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("mandate");
     }
 
     pub async fn deactivate_commercial(&self, admin: Member, id: &str) {

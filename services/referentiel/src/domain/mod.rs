@@ -5,7 +5,10 @@
 pub mod lists;
 pub mod page;
 pub mod rates;
+pub mod reasons;
 pub mod version;
+
+pub use reasons::{ReasonClass, ReasonCode};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -97,65 +100,6 @@ pub struct VatRate {
     pub valid_to: Option<NaiveDate>,
     /// What the category covers.
     pub description: String,
-}
-
-/// How a SEPA reason code is handled (domain-rules §6.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReasonClass {
-    /// May be re-presented.
-    Soft,
-    /// Unusable account or mandate.
-    Hard,
-    /// The creditor's data is wrong.
-    Technical,
-    /// The debtor disputes the debit.
-    Dispute,
-}
-
-impl ReasonClass {
-    /// Every class.
-    pub const ALL: [ReasonClass; 4] = [
-        ReasonClass::Soft,
-        ReasonClass::Hard,
-        ReasonClass::Technical,
-        ReasonClass::Dispute,
-    ];
-
-    /// Returns the stored key.
-    pub fn key(self) -> &'static str {
-        match self {
-            ReasonClass::Soft => "soft",
-            ReasonClass::Hard => "hard",
-            ReasonClass::Technical => "technical",
-            ReasonClass::Dispute => "dispute",
-        }
-    }
-
-    /// Returns the class of a stored key.
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.key() == key)
-    }
-}
-
-/// A SEPA R-transaction reason code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReasonCode {
-    /// The ISO 20022 code.
-    pub code: String,
-    /// What it means.
-    pub meaning: String,
-    /// How it is handled.
-    pub class: ReasonClass,
-    /// The action to take.
-    pub action: String,
-    /// Whether automatic re-presentation is allowed.
-    pub retryable: bool,
-    /// Most automatic re-presentations the code allows; 0 when only the policy limits.
-    pub retry_limit: i32,
-    /// Countries whose accounts are retried, when restricted.
-    pub retry_countries: Vec<String>,
-    /// Whether the code makes the mandate FAILED.
-    pub fails_mandate: bool,
 }
 
 /// The legal interest rates of one period.

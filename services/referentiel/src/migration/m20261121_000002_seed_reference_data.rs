@@ -1,9 +1,11 @@
-//! Seeds the global data sets with the facts of [`super::seed`]. `down` empties them.
+//! Seeds the global data sets with the facts of [`super::seed`] and the reason codes of
+//! `crm_sepa::reason`. `down` empties them.
 
 use chrono::NaiveDate;
 use sea_orm_migration::prelude::*;
 
 use super::seed;
+use crate::domain::reasons::reason_codes;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -73,22 +75,21 @@ fn statements() -> Result<Vec<InsertStatement>, DbErr> {
             Expr::val(description),
         ]);
     }
-    let reasons = seed::REASON_CODES
-        .iter()
-        .map(
-            |&(code, meaning, class, action, retryable, limit, countries, fails)| {
-                vec![
-                    Expr::val(code),
-                    Expr::val(meaning),
-                    Expr::val(class),
-                    Expr::val(action),
-                    Expr::val(retryable),
-                    Expr::val(limit),
-                    Expr::val(countries),
-                    Expr::val(fails),
-                ]
-            },
-        )
+    // The reason codes are crm_sepa's table, the platform's single one.
+    let reasons = reason_codes()
+        .into_iter()
+        .map(|r| {
+            vec![
+                Expr::val(r.code),
+                Expr::val(r.meaning),
+                Expr::val(r.class.key()),
+                Expr::val(r.action),
+                Expr::val(r.retryable),
+                Expr::val(r.retry_limit),
+                Expr::val(r.retry_countries.join(",")),
+                Expr::val(r.fails_mandate),
+            ]
+        })
         .collect();
     let mut legal = Vec::new();
     for &(from, to, individual, other) in seed::LEGAL_INTEREST_RATES {

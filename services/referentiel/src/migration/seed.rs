@@ -113,39 +113,6 @@ pub const VAT_RATES: &[(&str, &str, i32, &str, &str, &str)] = &[
     ("FR", "exempt", 0, "2000-04-01", "", "Opérations exonérées, dont les opérations d'assurance et les prestations des courtiers et intermédiaires (CGI art. 261 C 2°)"),
 ];
 
-/// SEPA R-transaction reason codes, exactly as domain-rules §6.1: (code, meaning,
-/// class, action, retryable, retry limit, retry countries, fails the mandate).
-/// Retryability follows GoCardless Success+ (only AM04 and MS03, MS03 once and only for
-/// AT, BE, DE, LU, SK); the mandate-failing codes are those of domain-rules §4.
-/// The grouped technical row "BE05 / FF01 / FF05 / RR01–RR04 / RC01" is one row per code.
-#[allow(clippy::type_complexity)]
-#[rustfmt::skip]
-pub const REASON_CODES: &[(&str, &str, &str, &str, bool, i32, &str, bool)] = &[
-    ("AC01", "Account identifier incorrect (IBAN/BIC wrong, or account not in EUR)", "hard", "Get a new IBAN → mandate amendment, then retry", false, 0, "", true),
-    ("AC04", "Account closed", "hard", "Mandate FAILED; new IBAN required", false, 0, "", true),
-    ("AC06", "Account blocked (by the bank or by the debtor for SDD)", "hard", "New IBAN or another payment means", false, 0, "", true),
-    ("AG01", "Transaction forbidden on this account type (e.g. savings)", "hard", "New IBAN", false, 0, "", true),
-    ("AG02", "Invalid operation code / wrong SeqTp", "technical", "Fix the data (SeqTp/UMR), then resubmit", false, 0, "", false),
-    ("AM04", "Insufficient funds", "soft", "Auto-retry and notify the client", true, 0, "", false),
-    ("AM05", "Duplicate collection", "hard", "Investigate; never retry blindly", false, 0, "", false),
-    ("BE05", "Creditor identifier incorrect", "technical", "Ops alert. Fix and resubmit; the client is not at fault", false, 0, "", false),
-    ("FF01", "File format or operation code invalid", "technical", "Ops alert. Fix and resubmit; the client is not at fault", false, 0, "", false),
-    ("FF05", "Direct debit type incorrect", "technical", "Ops alert. Fix and resubmit; the client is not at fault", false, 0, "", false),
-    ("FRAD", "Fraud", "hard", "Block; manual handling", false, 0, "", false),
-    ("MD01", "No valid mandate (revoked, expired, never existed) or unauthorised refund ≤ 13 months", "hard", "New mandate needed; mandate FAILED", false, 0, "", true),
-    ("MD02", "Mandate data missing or incorrect", "technical", "Fix the mandate data, then resubmit", false, 0, "", false),
-    ("MD06", "Refund requested by debtor (≤ 8 weeks)", "dispute", "No retry. Reopen the balance; dunning starts at the \"dispute\" step", false, 0, "", false),
-    ("MD07", "Debtor deceased", "hard", "Stop all collections and dunning; manual handling (estate)", false, 0, "", true),
-    ("MS02", "Reason not specified (customer), usually a refusal by the debtor", "hard", "No auto-retry. Contact the client; the dispute goes to dunning", false, 0, "", false),
-    ("MS03", "Reason not specified (agent). Can mask AM04/AC04 where data-protection law applies", "soft", "Retry once, then treat as hard", true, 1, "AT,BE,DE,LU,SK", false),
-    ("RC01", "Bank identifier (BIC) invalid", "technical", "Ops alert. Fix and resubmit; the client is not at fault", false, 0, "", false),
-    ("RR01", "Regulatory reason: debtor account or identification missing", "technical", "Ops alert. Fix and resubmit; the client is not at fault", false, 0, "", false),
-    ("RR02", "Regulatory reason: debtor name or address missing", "technical", "Ops alert. Fix and resubmit; the client is not at fault", false, 0, "", false),
-    ("RR03", "Regulatory reason: creditor name or address missing", "technical", "Ops alert. Fix and resubmit; the client is not at fault", false, 0, "", false),
-    ("RR04", "Regulatory reason", "technical", "Ops alert. Fix and resubmit; the client is not at fault", false, 0, "", false),
-    ("SL01", "Debtor bank specific service: creditor blocked or amount/frequency limit set by the debtor", "hard", "Contact the client to lift the block", false, 0, "", false),
-];
-
 /// French legal interest rates (taux de l'intérêt légal, Code monétaire et financier
 /// L313-2, set each half-year by arrêté), in basis points: (valid from, valid to,
 /// individuals, other cases). H1 2026 is the value domain-rules §5.6 gives; the earlier

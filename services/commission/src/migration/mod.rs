@@ -1,0 +1,19 @@
+//! Migrations of the commission database.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261220_000001_create_commission;
+
+/// Applies the commission service's migrations in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261220_000001_create_commission::Migration),
+            Box::new(crm_events::migration::Migration),
+        ]
+    }
+}

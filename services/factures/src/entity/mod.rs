@@ -1,0 +1,5 @@
+//! sea-orm entities of the factures service.
+
+pub mod invoice;
+pub mod payment;
+pub mod series;

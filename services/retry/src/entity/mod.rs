@@ -1,0 +1,5 @@
+//! The tables of the retry service.
+
+pub mod attempt;
+pub mod chain;
+pub mod policy;

@@ -1,0 +1,19 @@
+//! Migrations of the retry database.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261221_000001_create_retry;
+
+/// Applies the retry service's migrations in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261221_000001_create_retry::Migration),
+            Box::new(crm_events::migration::Migration),
+        ]
+    }
+}
