@@ -14,6 +14,14 @@ pub const DEFAULT_COMMERCIAUX_URL: &str = "http://127.0.0.1:50053";
 pub const DEFAULT_PRODUCTS_URL: &str = "http://127.0.0.1:50064";
 /// Default gRPC URL of the contrats service.
 pub const DEFAULT_CONTRATS_URL: &str = "http://127.0.0.1:50055";
+/// Default gRPC URL of the payments service.
+pub const DEFAULT_PAYMENTS_URL: &str = "http://127.0.0.1:50063";
+/// Default gRPC URL of the factures service.
+pub const DEFAULT_FACTURES_URL: &str = "http://127.0.0.1:50059";
+/// Default gRPC URL of the retry service.
+pub const DEFAULT_RETRY_URL: &str = "http://127.0.0.1:50070";
+/// Default gRPC URL of the commission service.
+pub const DEFAULT_COMMISSION_URL: &str = "http://127.0.0.1:50054";
 /// Default URL of the JSON edge.
 pub const DEFAULT_EDGE_URL: &str = "http://127.0.0.1:8080";
 
@@ -37,6 +45,14 @@ pub struct Endpoints {
     pub products: String,
     /// The contrats service (`CRM_E2E_CONTRATS_URL`).
     pub contrats: String,
+    /// The payments service (`CRM_E2E_PAYMENTS_URL`).
+    pub payments: String,
+    /// The factures service (`CRM_E2E_FACTURES_URL`).
+    pub factures: String,
+    /// The retry service (`CRM_E2E_RETRY_URL`).
+    pub retry: String,
+    /// The commission service (`CRM_E2E_COMMISSION_URL`).
+    pub commission: String,
     /// The JSON edge (`CRM_E2E_EDGE_URL`).
     pub edge: String,
 }
@@ -51,6 +67,10 @@ impl Default for Endpoints {
             commerciaux: DEFAULT_COMMERCIAUX_URL.to_owned(),
             products: DEFAULT_PRODUCTS_URL.to_owned(),
             contrats: DEFAULT_CONTRATS_URL.to_owned(),
+            payments: DEFAULT_PAYMENTS_URL.to_owned(),
+            factures: DEFAULT_FACTURES_URL.to_owned(),
+            retry: DEFAULT_RETRY_URL.to_owned(),
+            commission: DEFAULT_COMMISSION_URL.to_owned(),
             edge: DEFAULT_EDGE_URL.to_owned(),
         }
     }
@@ -80,6 +100,10 @@ impl Endpoints {
             commerciaux: pick("CRM_E2E_COMMERCIAUX_URL", DEFAULT_COMMERCIAUX_URL),
             products: pick("CRM_E2E_PRODUCTS_URL", DEFAULT_PRODUCTS_URL),
             contrats: pick("CRM_E2E_CONTRATS_URL", DEFAULT_CONTRATS_URL),
+            payments: pick("CRM_E2E_PAYMENTS_URL", DEFAULT_PAYMENTS_URL),
+            factures: pick("CRM_E2E_FACTURES_URL", DEFAULT_FACTURES_URL),
+            retry: pick("CRM_E2E_RETRY_URL", DEFAULT_RETRY_URL),
+            commission: pick("CRM_E2E_COMMISSION_URL", DEFAULT_COMMISSION_URL),
             edge: pick("CRM_E2E_EDGE_URL", DEFAULT_EDGE_URL),
         }
     }
@@ -95,6 +119,10 @@ impl Endpoints {
             commerciaux: self.edge.clone(),
             products: self.edge.clone(),
             contrats: self.edge.clone(),
+            payments: self.edge.clone(),
+            factures: self.edge.clone(),
+            retry: self.edge.clone(),
+            commission: self.edge.clone(),
             edge: self.edge.clone(),
         }
     }

@@ -15,7 +15,7 @@ use crate::runner::Runner;
 pub const HTTP_RULE_EXTENSION: u32 = 72_295_728;
 
 /// The packages under test and the services the generated code knows in each.
-pub const PACKAGES: [(&str, &[&str]); 9] = [
+pub const PACKAGES: [(&str, &[&str]); 13] = [
     (
         "crm.users.v1",
         &[crm_proto::users::v1::user_service_server::SERVICE_NAME],
@@ -51,6 +51,22 @@ pub const PACKAGES: [(&str, &[&str]); 9] = [
     (
         "crm.contrats.v1",
         &[crm_proto::contrats::v1::contract_service_server::SERVICE_NAME],
+    ),
+    (
+        "crm.payments.v1",
+        &[crm_proto::payments::v1::payment_service_server::SERVICE_NAME],
+    ),
+    (
+        "crm.factures.v1",
+        &[crm_proto::factures::v1::invoice_service_server::SERVICE_NAME],
+    ),
+    (
+        "crm.retry.v1",
+        &[crm_proto::retry::v1::retry_service_server::SERVICE_NAME],
+    ),
+    (
+        "crm.commission.v1",
+        &[crm_proto::commission::v1::commission_service_server::SERVICE_NAME],
     ),
 ];
 

@@ -64,7 +64,7 @@ fn short() -> String {
 }
 
 /// A commercial with a fresh code, under `manager` when given.
-async fn commercial(
+pub(super) async fn commercial(
     live: &Live,
     token: &str,
     manager: Option<&str>,

@@ -6,6 +6,7 @@ mod accounts;
 
 pub use accounts::sign_up;
 
+mod billing;
 mod clients;
 mod commerce;
 pub mod edge;
@@ -56,6 +57,10 @@ pub struct Live {
     commerciaux: Channel,
     products: Channel,
     contrats: Channel,
+    payments: Channel,
+    factures: Channel,
+    retry: Channel,
+    commission: Channel,
     first: OnceCell<Account>,
     second: OnceCell<Account>,
     client: OnceCell<clients_pb::Client>,
@@ -79,6 +84,10 @@ impl Live {
             commerciaux: channel(&endpoints.commerciaux)?,
             products: channel(&endpoints.products)?,
             contrats: channel(&endpoints.contrats)?,
+            payments: channel(&endpoints.payments)?,
+            factures: channel(&endpoints.factures)?,
+            retry: channel(&endpoints.retry)?,
+            commission: channel(&endpoints.commission)?,
             endpoints,
             first: OnceCell::new(),
             second: OnceCell::new(),
@@ -201,4 +210,5 @@ fn flows(runner: &mut Runner, live: &Arc<Live>) {
     timeline::add(runner, live);
     accounts::add_sessions(runner, live);
     commerce::add(runner, live);
+    billing::add(runner, live);
 }

@@ -42,6 +42,10 @@ async fn live_suite_reports_unreachable_services() {
         commerciaux: url.clone(),
         products: url.clone(),
         contrats: url.clone(),
+        payments: url.clone(),
+        factures: url.clone(),
+        retry: url.clone(),
+        commission: url.clone(),
         edge: url,
     };
     let live = live::Live::new(endpoints).unwrap();
