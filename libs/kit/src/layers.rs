@@ -1,8 +1,10 @@
 //! The outermost layer of every server: keeps or creates the request id and the W3C trace
 //! context, opens the span every log line of the call carries, and answers an oversized
 //! message with RESOURCE_EXHAUSTED as the gRPC spec asks (tonic says OUT_OF_RANGE).
+//! Inside it, [`DefaultDeadlineLayer`] gives a call without a deadline the service's.
 
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use http::{HeaderValue, Request, Response};
@@ -187,6 +189,87 @@ where
     }
 }
 
+/// Layer giving calls that carry no `grpc-timeout` the service's default deadline: the
+/// header is added (handlers and their downstream calls see the deadline) and the call
+/// is answered DEADLINE_EXCEEDED when it passes. A call's own deadline, shorter or
+/// longer, is kept: tonic enforces it.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultDeadlineLayer {
+    timeout: Duration,
+}
+
+impl DefaultDeadlineLayer {
+    /// Returns the layer giving `timeout` to calls without a deadline.
+    pub fn new(timeout: Duration) -> Self {
+        Self { timeout }
+    }
+}
+
+impl<S> tower::Layer<S> for DefaultDeadlineLayer {
+    type Service = DefaultDeadline<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        DefaultDeadline {
+            inner,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// The service produced by [`DefaultDeadlineLayer`].
+#[derive(Debug, Clone)]
+pub struct DefaultDeadline<S> {
+    inner: S,
+    timeout: Duration,
+}
+
+/// Returns the `grpc-timeout` value of `timeout`: whole seconds when exact, else
+/// milliseconds (at most 8 digits, as the gRPC spec allows).
+fn grpc_timeout_value(timeout: Duration) -> HeaderValue {
+    let text = if timeout.subsec_nanos() == 0 && timeout.as_secs() < 100_000_000 {
+        format!("{}S", timeout.as_secs())
+    } else {
+        format!("{}m", timeout.as_millis().min(99_999_999))
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("30S"))
+}
+
+impl<S, B, ResBody> tower::Service<Request<B>> for DefaultDeadline<S>
+where
+    S: tower::Service<Request<B>, Response = Response<ResBody>> + Send,
+    S::Future: Send + 'static,
+    S::Error: 'static,
+    ResBody: Default + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        if crate::auth::layer::grpc_timeout(req.headers()).is_some() {
+            return Box::pin(self.inner.call(req));
+        }
+        let timeout = self.timeout;
+        req.headers_mut()
+            .insert("grpc-timeout", grpc_timeout_value(timeout));
+        let future = self.inner.call(req);
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, future).await {
+                Ok(answer) => answer,
+                Err(_) => Ok(tonic::Status::deadline_exceeded(format!(
+                    "the call took longer than the service's default deadline of {timeout:?}; \
+                     send a grpc-timeout to allow more"
+                ))
+                .into_http()),
+            }
+        })
+    }
+}
+
 /// Turns tonic's OUT_OF_RANGE for an oversized message into RESOURCE_EXHAUSTED. The
 /// decode error is always answered trailers-only, so the status is in the headers.
 fn rewrite_oversize<B>(response: &mut Response<B>) {
@@ -221,6 +304,18 @@ mod tests {
         let id = new_request_id();
         let parsed = uuid::Uuid::parse_str(id.to_str().expect("ascii")).expect("uuid");
         assert_eq!(parsed.get_version_num(), 4);
+    }
+
+    #[test]
+    fn default_deadlines_are_written_as_grpc_timeouts() {
+        assert_eq!(grpc_timeout_value(Duration::from_secs(30)), "30S");
+        assert_eq!(grpc_timeout_value(Duration::from_millis(1_500)), "1500m");
+        let mut h = http::HeaderMap::new();
+        h.insert("grpc-timeout", grpc_timeout_value(Duration::from_secs(600)));
+        assert_eq!(
+            crate::auth::layer::grpc_timeout(&h),
+            Some(Duration::from_secs(600))
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use tonic_health::server::HealthReporter;
 use crate::auth::permissions::{PermissionTable, TableError};
 use crate::auth::{AuthLayer, Authenticator, KeySet, MeshKey};
 use crate::config::KitConfig;
-use crate::layers::ObserveLayer;
+use crate::layers::{DefaultDeadlineLayer, ObserveLayer};
 use crate::metrics::{Metrics, MetricsLayer};
 
 /// What the kit needs to know about a service.
@@ -307,6 +307,9 @@ impl Server {
         let stack = tower::ServiceBuilder::new()
             .layer(ObserveLayer)
             .layer(MetricsLayer::new(metrics))
+            .layer(DefaultDeadlineLayer::new(Duration::from_secs(
+                config.limits.default_timeout_secs,
+            )))
             .load_shed()
             .layer(tower::limit::GlobalConcurrencyLimitLayer::with_semaphore(
                 in_flight,
@@ -316,8 +319,9 @@ impl Server {
 
         let local = grpc.local_addr().ok();
         tracing::info!(service = spec.name, addr = ?local, "serving gRPC");
+        // No Server::timeout: tonic would cut every call at the shorter of it and the
+        // call's own deadline; DefaultDeadlineLayer serves only calls without one.
         let result = tonic::transport::Server::builder()
-            .timeout(Duration::from_secs(config.limits.default_timeout_secs))
             .layer(stack)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(

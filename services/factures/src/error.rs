@@ -37,6 +37,10 @@ pub enum Error {
         /// The version stored.
         current: i64,
     },
+    /// Concurrent writers kept changing what this call writes; running it again
+    /// finishes it. `ABORTED`.
+    #[error("{0}")]
+    Aborted(String),
     /// The same payment id was recorded with other details. `ALREADY_EXISTS`.
     #[error("{0}")]
     AlreadyExists(String),
@@ -78,6 +82,7 @@ impl From<Error> for Status {
                 Status::with_error_details(tonic::Code::FailedPrecondition, message, details)
             }
             Error::VersionMismatch { .. } => Status::aborted(error.to_string()),
+            Error::Aborted(message) => Status::aborted(message),
             Error::AlreadyExists(message) => Status::already_exists(message),
             Error::PermissionDenied(message) => Status::permission_denied(message),
             Error::Dependency(e) => e.into(),

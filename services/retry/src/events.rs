@@ -42,10 +42,9 @@ fn money(m: &Money) -> common::Money {
     }
 }
 
-/// Returns the reason retry.exhausted carries for `reason`. The catalogue's enum knows
-/// three reasons: every code that may not be retried (hard, technical, dispute, MD07, a
-/// code outside the policy, MS03 a second time) is FINAL_CODE, and so is a mandate no
-/// longer active, which, like a final code, needs the client to act; the precise reason
+/// Returns the reason retry.exhausted carries for `reason`: every code that may not be
+/// retried (hard, technical, dispute, MD07, a code outside the policy, MS03 a second
+/// time) is FINAL_CODE, a mandate no longer active MANDATE_INACTIVE; the precise reason
 /// is the chain's `stop_reason` (GetChain).
 pub fn exhaustion_reason(reason: StopReason) -> ev::RetryExhaustionReason {
     use ev::RetryExhaustionReason as R;
@@ -57,8 +56,8 @@ pub fn exhaustion_reason(reason: StopReason) -> ev::RetryExhaustionReason {
         | StopReason::Dispute
         | StopReason::DebtorDeceased
         | StopReason::CodeNotRetried
-        | StopReason::CodeLimitReached
-        | StopReason::MandateInactive => R::FinalCode,
+        | StopReason::CodeLimitReached => R::FinalCode,
+        StopReason::MandateInactive => R::MandateInactive,
         StopReason::InvoiceCredited | StopReason::InvoicePaid | StopReason::Cancelled => {
             R::Unspecified
         }

@@ -1,5 +1,6 @@
 //! Integration tests of the server kit with a small test service: refusal to start with
-//! an incomplete permission table, readiness gating, and graceful shutdown.
+//! an incomplete permission table, readiness gating, graceful shutdown, and the default
+//! deadline.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,7 +56,8 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
     rows
 }
 
-/// Answers GetClient after a pause, with the caller's organisation as the client id.
+/// Answers GetClient after a pause (400 ms; 1.5 s for the id "slow"), with the caller's
+/// organisation as the client id.
 #[derive(Clone)]
 struct Slow;
 
@@ -69,7 +71,12 @@ impl ClientService for Slow {
     ) -> Result<Response<pb::GetClientResponse>, Status> {
         let ctx = crm_kit::context(&request)?;
         let org = ctx.tenant()?.id();
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        let pause = if request.get_ref().client_id == "slow" {
+            1_500
+        } else {
+            400
+        };
+        tokio::time::sleep(Duration::from_millis(pause)).await;
         Ok(Response::new(pb::GetClientResponse {
             client: Some(pb::Client {
                 id: org.to_string(),
@@ -363,6 +370,66 @@ async fn shutdown_reports_not_serving_then_drains() {
         .expect("stops")
         .expect("join")
         .expect("clean stop");
+}
+
+/// A call without a deadline gets the service's default (here 1 s) and is answered
+/// DEADLINE_EXCEEDED when it passes; a call carrying a longer deadline of its own is
+/// served to the end.
+#[tokio::test]
+async fn the_default_deadline_applies_to_calls_without_one() {
+    let (signer, keys, mesh) = keys();
+    let mut config = config(0);
+    config.limits.default_timeout_secs = 1;
+    let mut server =
+        Server::new(SPEC, PermissionTable::new(&table()), &config, keys, mesh).expect("server");
+    server.add_service(ClientServiceServer::new(Slow));
+    let (grpc, admin) = bind_ephemeral().await.expect("bind");
+    let url = format!("http://{}", grpc.local_addr().expect("addr"));
+    let (trigger, shutdown) = crm_kit::shutdown::channel();
+    let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
+    let channel = tonic::transport::Channel::from_shared(url)
+        .expect("url")
+        .connect_lazy();
+    crm_testkit_wait(channel.clone()).await;
+    let org = Uuid::now_v7();
+    let token = signer
+        .sign(&AccessClaims::new(
+            Uuid::now_v7(),
+            Some(org),
+            Some(crm_kit::Role::Viewer),
+            now(),
+        ))
+        .expect("sign");
+    let slow = |timeout: Option<Duration>| {
+        let mut request = Request::new(pb::GetClientRequest {
+            client_id: "slow".into(),
+        });
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        if let Some(t) = timeout {
+            request.set_timeout(t);
+        }
+        request
+    };
+    let mut client =
+        crm_proto::clients::v1::client_service_client::ClientServiceClient::new(channel.clone());
+    let err = client
+        .get_client(slow(None))
+        .await
+        .expect_err("past the default deadline");
+    assert_eq!(err.code(), tonic::Code::DeadlineExceeded, "{err:?}");
+    let answer = client
+        .get_client(slow(Some(Duration::from_secs(10))))
+        .await
+        .expect("a longer deadline of its own is kept");
+    assert_eq!(
+        answer.into_inner().client.map(|c| c.id),
+        Some(org.to_string())
+    );
+    trigger.fire();
+    task.await.expect("join").expect("clean stop");
 }
 
 async fn crm_testkit_wait(channel: tonic::transport::Channel) {

@@ -3,14 +3,14 @@
 //! A billing run reads the organisation's active contracts from contrats 200 at a time
 //! (as the organisation), works out which lines the month bills
 //! ([`crate::domain::billing`]), leaves out the contracts already invoiced for the
-//! month, reads the clients it has not seen yet (every client at once through
-//! ExportClients once a run turns out large, one by one otherwise), prepares each
-//! invoice with the rates of the issue date, and has the store number and insert each
-//! page in one transaction. Running it again for the same month issues nothing more:
+//! month (read once when the run starts), reads the clients it has not seen yet (every
+//! client at once through ExportClients once a run turns out large, one by one
+//! otherwise), prepares each invoice with the rates of the issue date, and has the store
+//! number and insert each page in one transaction. Running it again for the same month issues nothing more:
 //! the counts say so. Each page commits on its own, so a run cut short (deadline, a
 //! service down) is finished by running it again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crm_kit::RequestContext;
 use crm_proto::contrats::v1 as contrats;
@@ -53,6 +53,8 @@ struct Run<'a> {
     tenant: crm_db::Tenant,
     month: Period,
     issue_date: chrono::NaiveDate,
+    /// The contracts the month had invoiced when the run started.
+    billed: HashSet<Uuid>,
 }
 
 impl InvoicesApi {
@@ -110,6 +112,7 @@ impl InvoicesApi {
             tenant,
             month,
             issue_date,
+            billed: self.repo.billed_in_month(tenant, month.start).await?,
         };
         let mut page = self.remote.active_contracts(ctx, "").await?;
         loop {
@@ -160,13 +163,9 @@ impl InvoicesApi {
                 Err(problem) => problem_of(out, &c.id, problem),
             }
         }
-        let ids: Vec<Uuid> = due.iter().map(|b| b.contract_id).collect();
-        let billed = self
-            .repo
-            .billed_contracts(run.tenant, run.month.start, &ids)
-            .await?;
-        due.retain(|b| !billed.contains(&b.contract_id));
-        out.already_billed += i32::try_from(billed.len()).unwrap_or(i32::MAX);
+        let before = due.len();
+        due.retain(|b| !run.billed.contains(&b.contract_id));
+        out.already_billed += i32::try_from(before - due.len()).unwrap_or(i32::MAX);
         let large = contracts.len() >= CONTRACT_PAGE;
         self.read_facts(ctx, run.org, &due, large, run.issue_date, seen)
             .await?;

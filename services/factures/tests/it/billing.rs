@@ -16,7 +16,7 @@ use crate::support::*;
 
 impl Env {
     /// Creates a subscription product billed every `frequency`, priced `cents` since 2020.
-    async fn product(
+    pub(crate) async fn product(
         &self,
         owner: Member,
         frequency: pr::BillingFrequency,
@@ -55,7 +55,7 @@ impl Env {
 
     /// Creates a contract of `client` for one unit of `product` starting on `start`,
     /// signed today when `sign`.
-    async fn contract(
+    pub(crate) async fn contract(
         &self,
         owner: Member,
         client: &str,
@@ -328,6 +328,62 @@ fn terminated(org: Uuid, contract: &str, last_day: NaiveDate) -> Delivered {
         aggregate_version: 5,
         payload: m.encode_to_vec().into(),
         traceparent: None,
+    }
+}
+
+/// Billing runs of the same month started at once invoice each contract once, with
+/// gapless numbers: a run whose batch meets invoices another run wrote meanwhile rolls
+/// it back and counts those contracts as already billed.
+#[tokio::test]
+async fn concurrent_billing_runs_invoice_each_contract_once() {
+    for env in envs(Stack::Contracts).await {
+        let owner = env.organisation(seller_settings()).await;
+        let commercial = env.commercial(owner).await;
+        let monthly = env
+            .product(
+                owner,
+                pr::BillingFrequency::Monthly,
+                pr::VatCategory::Exempt,
+                2_000,
+            )
+            .await;
+        let jan = ymd(2030, 1, 1);
+        let mut contracts = Vec::new();
+        for _ in 0..6 {
+            let client = env
+                .client(owner, ClientKind::Person, Some(commercial))
+                .await;
+            contracts.push(
+                env.contract(owner, &client, commercial, &monthly, jan, true)
+                    .await,
+            );
+        }
+        let accountant = owner.with_role(crm_kit::Role::Accountant);
+        let runs = futures::future::join_all(
+            (0..4).map(|_| env.run(accountant, jan, ymd(2030, 1, 31))),
+        )
+        .await;
+        let mut issued = 0;
+        for run in runs {
+            let run = run.expect("run");
+            assert_eq!(run.failed, 0, "{:?}", run.problems);
+            assert_eq!(run.invoices_issued + run.already_billed, 6, "{run:?}");
+            issued += run.invoices_issued;
+        }
+        assert_eq!(issued, 6, "{:?}", env.backend);
+        let mut numbers = Vec::new();
+        for c in &contracts {
+            let invoices = env.of_contract(owner, c, pb::InvoiceKind::Invoice).await;
+            assert_eq!(invoices.len(), 1, "{:?}", env.backend);
+            numbers.push(sequence(&invoices[0].number));
+        }
+        numbers.sort_unstable();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
+        let again = env
+            .run(accountant, jan, ymd(2030, 1, 31))
+            .await
+            .expect("run");
+        assert_eq!((again.invoices_issued, again.already_billed), (0, 6));
     }
 }
 

@@ -32,8 +32,9 @@ pub struct Env {
     pub products: Option<Running>,
     /// The addresses factures was given, for handlers built by hand.
     pub urls: Vec<(&'static str, String)>,
-    // The other services' databases live as long as the services.
-    _dbs: Vec<TestDatabase>,
+    /// The other services' databases: organisations, commerciaux, referentiel, clients,
+    /// products, contrats.
+    pub dbs: Vec<TestDatabase>,
 }
 
 /// Which services to start around factures.
@@ -173,7 +174,7 @@ async fn start(db: TestDatabase, stack: Stack) -> Env {
         contrats,
         products,
         urls,
-        _dbs: dbs,
+        dbs,
     }
 }
 

@@ -6,6 +6,7 @@ mod collections;
 mod isolation;
 mod mandates;
 mod returns;
+mod scale;
 mod schedules;
 mod support;
 mod validation;

@@ -256,7 +256,7 @@ async fn a_revoked_mandate_aborts_its_chains() {
         assert_eq!(rows.len(), 2);
         let e: ev::RetryExhausted = decode(&rows[0]);
         assert_eq!(e.mandate_id, first.mandate_id);
-        assert_eq!(e.reason, ev::RetryExhaustionReason::FinalCode as i32);
+        assert_eq!(e.reason, ev::RetryExhaustionReason::MandateInactive as i32);
         env.retry.stop().await.expect("stop");
     }
 }

@@ -333,6 +333,7 @@ async fn a_mandate_payments_refuses_aborts_the_chain() {
         let e: ev::RetryExhausted = decode(&rows[0]);
         assert_eq!(e.payment_id, c.payment.to_string());
         assert_eq!(e.mandate_id, c.mandate);
+        assert_eq!(e.reason, ev::RetryExhaustionReason::MandateInactive as i32);
 
         // Another collection; its mandate revoked in payments.
         env.clock.set(today());
