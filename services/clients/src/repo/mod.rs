@@ -15,10 +15,8 @@ use std::sync::Arc;
 use chrono::{DateTime, SubsecRound as _, Utc};
 use crm_db::{Tenant, TenantScoped};
 use crm_events::NewEvent;
-use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, SqlErr,
-};
+use sea_orm::ActiveValue::NotSet;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QuerySelect, SqlErr};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -144,28 +142,7 @@ async fn write_client<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Writes many events into the outbox with one statement, inside the caller's
-/// transaction, exactly as `crm_events::append` writes one: imports and reassignments
-/// write hundreds per transaction.
+/// Writes `events` into the outbox in `conn`, the transaction of the change.
 async fn append_all<C: ConnectionTrait>(conn: &C, events: Vec<NewEvent>) -> Result<(), Error> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let created_at = now();
-    let rows = events.into_iter().map(|e| crm_events::entity::ActiveModel {
-        seq: NotSet,
-        id: Set(Uuid::now_v7()),
-        event_type: Set(e.event_type.to_owned()),
-        organisation_id: Set(e.organisation_id),
-        aggregate_id: Set(e.aggregate_id),
-        aggregate_version: Set(e.aggregate_version),
-        payload: Set(e.payload),
-        traceparent: Set(e.traceparent),
-        created_at: Set(created_at),
-        sent_at: Set(None),
-    });
-    crm_events::entity::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    Ok(crm_events::append_many(conn, events).await?)
 }

@@ -14,13 +14,10 @@ use chrono::NaiveDate;
 use crm_db::{Tenant, TenantScoped};
 use crm_events::NewEvent;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::{Repo, now, series, to_active};
+use super::{Repo, series, to_active};
 use crate::domain::Invoice;
 use crate::entity::invoice::{Column, Entity};
 use crate::error::Error;
@@ -102,8 +99,7 @@ impl Repo {
             });
         }
         Err(Error::Aborted(
-            "other billing runs for the month kept writing the same contracts; run it again"
-                .into(),
+            "other billing runs for the month kept writing the same contracts; run it again".into(),
         ))
     }
 
@@ -151,7 +147,7 @@ impl Repo {
             .iter()
             .filter_map(|i| events::issued(i, actor))
             .collect();
-        append_many(&txn, events).await?;
+        crm_events::append_many(&txn, events).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -177,33 +173,4 @@ async fn billed<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok(found.into_iter().flatten().collect())
-}
-
-/// Writes `events` into the outbox with multi-row inserts, in order.
-async fn append_many<C: ConnectionTrait>(txn: &C, events: Vec<NewEvent>) -> Result<(), Error> {
-    use crm_events::entity::{ActiveModel, Entity as Outbox};
-    let at = now();
-    let rows: Vec<ActiveModel> = events
-        .into_iter()
-        .map(|e| ActiveModel {
-            seq: NotSet,
-            id: Set(Uuid::now_v7()),
-            event_type: Set(e.event_type.to_owned()),
-            organisation_id: Set(e.organisation_id),
-            aggregate_id: Set(e.aggregate_id),
-            aggregate_version: Set(e.aggregate_version),
-            payload: Set(e.payload),
-            traceparent: Set(e.traceparent),
-            created_at: Set(at),
-            sent_at: Set(None),
-        })
-        .collect();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<ActiveModel> = rows.by_ref().take(INSERT_CHUNK * 2).collect();
-        Outbox::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
 }

@@ -359,10 +359,9 @@ async fn concurrent_billing_runs_invoice_each_contract_once() {
             );
         }
         let accountant = owner.with_role(crm_kit::Role::Accountant);
-        let runs = futures::future::join_all(
-            (0..4).map(|_| env.run(accountant, jan, ymd(2030, 1, 31))),
-        )
-        .await;
+        let runs =
+            futures::future::join_all((0..4).map(|_| env.run(accountant, jan, ymd(2030, 1, 31))))
+                .await;
         let mut issued = 0;
         for run in runs {
             let run = run.expect("run");

@@ -121,8 +121,8 @@ async fn billing_run_at_scale() {
 
 /// Imports `n` people assigned to `commercial`; their ids.
 async fn import_clients(env: &Env, owner: Member, commercial: Uuid, n: usize) -> Vec<Uuid> {
-    let api = ClientServiceClient::new(env.clients.channel.clone())
-        .max_decoding_message_size(64 << 20);
+    let api =
+        ClientServiceClient::new(env.clients.channel.clone()).max_decoding_message_size(64 << 20);
     let mut ids = Vec::with_capacity(n);
     let mut start = 0;
     while start < n {

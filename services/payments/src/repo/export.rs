@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use crm_db::{Tenant, TenantScoped};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ExprTrait as _, QueryFilter, QueryOrder};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
-use super::batches::{CHUNK, by_ids};
+use super::batches::by_ids;
 use super::{Repo, account_in, now, rows};
 use crate::domain::{
     Batch, BatchStatus, Instalment, Mandate, PainVersion, Payment, PaymentStatus, Schedule,
@@ -153,27 +153,31 @@ impl Repo {
             .filter(payment::Column::Status.eq(PaymentStatus::Exported.as_str()))
             .exec(&txn)
             .await?;
-        let mandate_ids: Vec<Uuid> = mandates.keys().copied().collect();
-        for chunk in mandate_ids.chunks(CHUNK) {
-            mandate::Entity::update_many_in(tenant)
-                .col_expr(
-                    mandate::Column::LastCollectionDate,
-                    Expr::value(b.collection_date),
-                )
-                .col_expr(mandate::Column::UpdatedAt, Expr::value(at))
-                .col_expr(
-                    mandate::Column::Version,
-                    Expr::col(mandate::Column::Version).add(1),
-                )
-                .filter(mandate::Column::Id.is_in(chunk.iter().copied()))
-                .filter(
-                    mandate::Column::LastCollectionDate
-                        .is_null()
-                        .or(mandate::Column::LastCollectionDate.lt(b.collection_date)),
-                )
-                .exec(&txn)
-                .await?;
-        }
+        // One statement for every mandate of the batch, whatever its size.
+        let of_batch = Query::select()
+            .column(payment::Column::MandateId)
+            .from(payment::Entity)
+            .and_where(payment::Column::OrganisationId.eq(tenant.id()))
+            .and_where(payment::Column::BatchId.eq(b.id))
+            .to_owned();
+        mandate::Entity::update_many_in(tenant)
+            .col_expr(
+                mandate::Column::LastCollectionDate,
+                Expr::value(b.collection_date),
+            )
+            .col_expr(mandate::Column::UpdatedAt, Expr::value(at))
+            .col_expr(
+                mandate::Column::Version,
+                Expr::col(mandate::Column::Version).add(1),
+            )
+            .filter(mandate::Column::Id.in_subquery(of_batch))
+            .filter(
+                mandate::Column::LastCollectionDate
+                    .is_null()
+                    .or(mandate::Column::LastCollectionDate.lt(b.collection_date)),
+            )
+            .exec(&txn)
+            .await?;
         for p in &mut payments {
             p.status = PaymentStatus::Submitted;
             p.updated_at = at;
@@ -183,7 +187,7 @@ impl Repo {
             .iter()
             .map(|p| events::payment_submitted(p, actor))
             .collect();
-        events::append_all(&txn, submitted).await?;
+        crm_events::append_many(&txn, submitted).await?;
         txn.commit().await?;
         self.committed();
         tracing::info!(batch_id = %b.id, payments = payments.len(), "batch exported");

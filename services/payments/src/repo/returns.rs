@@ -224,7 +224,7 @@ impl Repo {
             .iter()
             .map(|p| events::payment_rejected(p, actor))
             .collect();
-        events::append_all(&txn, rejected).await?;
+        crm_events::append_many(&txn, rejected).await?;
         txn.commit().await?;
         self.committed();
         tracing::info!(

@@ -203,7 +203,7 @@ impl Repo {
             .iter()
             .map(|p| events::payment_received(p, actor))
             .collect();
-        events::append_all(&txn, received).await?;
+        crm_events::append_many(&txn, received).await?;
         txn.commit().await?;
         self.committed();
         Ok(payments)
