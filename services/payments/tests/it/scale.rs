@@ -69,7 +69,7 @@ async fn collections_at_scale() {
 
     let started = Instant::now();
     let prepared = timed(
-        &env,
+        env,
         admin,
         pb::PrepareBatchRequest {
             creditor_account_id: account.id.clone(),
