@@ -273,24 +273,13 @@ async fn health(channel: tonic::transport::Channel) -> Result<i32, Status> {
 #[tokio::test]
 async fn serving_only_once_dependencies_answer() {
     let (_, keys, mesh) = keys();
-    let mut server =
-        Server::new(SPEC, PermissionTable::new(&table()), &config(0), keys, mesh).expect("server");
     let db_up = Arc::new(AtomicBool::new(false));
     let flag = db_up.clone();
     let check: ReadyCheck = Arc::new(move || {
         let up = flag.load(Ordering::SeqCst);
         Box::pin(async move { up })
     });
-    server
-        .add_service(ClientServiceServer::new(Slow))
-        .ready_when(check);
-    let (grpc, admin) = bind_ephemeral().await.expect("bind");
-    let url = format!("http://{}", grpc.local_addr().expect("addr"));
-    let (trigger, shutdown) = crm_kit::shutdown::channel();
-    let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
-    let channel = tonic::transport::Channel::from_shared(url)
-        .expect("url")
-        .connect_lazy();
+    let (channel, trigger, task) = start_slow(&config(0), keys, mesh, Some(check)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         health(channel.clone()).await.expect("health"),
@@ -315,38 +304,9 @@ async fn serving_only_once_dependencies_answer() {
 #[tokio::test]
 async fn shutdown_reports_not_serving_then_drains() {
     let (signer, keys, mesh) = keys();
-    let mut server = Server::new(
-        SPEC,
-        PermissionTable::new(&table()),
-        &config(300),
-        keys,
-        mesh,
-    )
-    .expect("server");
-    server.add_service(ClientServiceServer::new(Slow));
-    let (grpc, admin) = bind_ephemeral().await.expect("bind");
-    let url = format!("http://{}", grpc.local_addr().expect("addr"));
-    let (trigger, shutdown) = crm_kit::shutdown::channel();
-    let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
-    let channel = tonic::transport::Channel::from_shared(url)
-        .expect("url")
-        .connect_lazy();
-    crm_testkit_wait(channel.clone()).await;
-
+    let (channel, trigger, task) = serve_slow(&config(300), keys, mesh).await;
     let org = Uuid::now_v7();
-    let token = signer
-        .sign(&AccessClaims::new(
-            Uuid::now_v7(),
-            Some(org),
-            Some(crm_kit::Role::Viewer),
-            now(),
-        ))
-        .expect("sign");
-    let mut request = Request::new(pb::GetClientRequest::default());
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
+    let request = as_viewer(&signer, org, pb::GetClientRequest::default());
     let mut client =
         crm_proto::clients::v1::client_service_client::ClientServiceClient::new(channel.clone());
     let in_flight = tokio::spawn(async move { client.get_client(request).await });
@@ -380,34 +340,13 @@ async fn the_default_deadline_applies_to_calls_without_one() {
     let (signer, keys, mesh) = keys();
     let mut config = config(0);
     config.limits.default_timeout_secs = 1;
-    let mut server =
-        Server::new(SPEC, PermissionTable::new(&table()), &config, keys, mesh).expect("server");
-    server.add_service(ClientServiceServer::new(Slow));
-    let (grpc, admin) = bind_ephemeral().await.expect("bind");
-    let url = format!("http://{}", grpc.local_addr().expect("addr"));
-    let (trigger, shutdown) = crm_kit::shutdown::channel();
-    let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
-    let channel = tonic::transport::Channel::from_shared(url)
-        .expect("url")
-        .connect_lazy();
-    crm_testkit_wait(channel.clone()).await;
+    let (channel, trigger, task) = serve_slow(&config, keys, mesh).await;
     let org = Uuid::now_v7();
-    let token = signer
-        .sign(&AccessClaims::new(
-            Uuid::now_v7(),
-            Some(org),
-            Some(crm_kit::Role::Viewer),
-            now(),
-        ))
-        .expect("sign");
     let slow = |timeout: Option<Duration>| {
-        let mut request = Request::new(pb::GetClientRequest {
+        let message = pb::GetClientRequest {
             client_id: "slow".into(),
-        });
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {token}").parse().expect("header"),
-        );
+        };
+        let mut request = as_viewer(&signer, org, message);
         if let Some(t) = timeout {
             request.set_timeout(t);
         }
@@ -430,6 +369,63 @@ async fn the_default_deadline_applies_to_calls_without_one() {
     );
     trigger.fire();
     task.await.expect("join").expect("clean stop");
+}
+
+/// What [`start_slow`] returns: the service's channel, the trigger that stops it, and
+/// its task.
+type Started = (
+    tonic::transport::Channel,
+    crm_kit::shutdown::ShutdownTrigger,
+    tokio::task::JoinHandle<Result<(), ServerError>>,
+);
+
+/// Starts the [`Slow`] service with `config` (and the readiness check `ready`) on
+/// ephemeral ports, without waiting for it to serve.
+async fn start_slow(
+    config: &KitConfig,
+    keys: Arc<KeySet>,
+    mesh: MeshKey,
+    ready: Option<ReadyCheck>,
+) -> Started {
+    let mut server =
+        Server::new(SPEC, PermissionTable::new(&table()), config, keys, mesh).expect("server");
+    server.add_service(ClientServiceServer::new(Slow));
+    if let Some(check) = ready {
+        server.ready_when(check);
+    }
+    let (grpc, admin) = bind_ephemeral().await.expect("bind");
+    let url = format!("http://{}", grpc.local_addr().expect("addr"));
+    let (trigger, shutdown) = crm_kit::shutdown::channel();
+    let task = tokio::spawn(server.serve(grpc, admin, shutdown.wait()));
+    let channel = tonic::transport::Channel::from_shared(url)
+        .expect("url")
+        .connect_lazy();
+    (channel, trigger, task)
+}
+
+/// Starts the [`Slow`] service with `config` and waits until it serves.
+async fn serve_slow(config: &KitConfig, keys: Arc<KeySet>, mesh: MeshKey) -> Started {
+    let started = start_slow(config, keys, mesh, None).await;
+    crm_testkit_wait(started.0.clone()).await;
+    started
+}
+
+/// Returns `message` as a call of a viewer of `org`, signed by `signer`.
+fn as_viewer<T>(signer: &TokenSigner, org: Uuid, message: T) -> Request<T> {
+    let token = signer
+        .sign(&AccessClaims::new(
+            Uuid::now_v7(),
+            Some(org),
+            Some(crm_kit::Role::Viewer),
+            now(),
+        ))
+        .expect("sign");
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    request
 }
 
 async fn crm_testkit_wait(channel: tonic::transport::Channel) {
