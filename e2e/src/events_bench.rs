@@ -42,7 +42,7 @@ struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> {
-        vec![Box::new(crm_events::migration::Migration)]
+        crm_events::migration::all()
     }
 }
 

@@ -16,5 +16,5 @@ pub mod relay;
 
 pub use bus::Bus;
 pub use metrics::EventMetrics;
-pub use outbox::{NewEvent, append, append_many};
+pub use outbox::{NewEvent, append, append_many, append_packed};
 pub use relay::{Publisher, Relay};

@@ -1,5 +1,6 @@
-//! The migration creating `outbox`, `processed_events` and `dead_letters`, for each
-//! service that publishes or consumes events to list in its migrator.
+//! The migrations creating `outbox`, `processed_events` and `dead_letters`, for each
+//! service that publishes or consumes events to list in its migrator, in order:
+//! [`Migration`], then [`OutboxPacks`] (or [`all`] for both).
 
 use sea_orm_migration::prelude::*;
 
@@ -26,6 +27,52 @@ enum Outbox {
     Traceparent,
     CreatedAt,
     SentAt,
+}
+
+/// Adds `outbox.packed`: rows that carry several events (see
+/// [`append_packed`](crate::outbox::append_packed)).
+#[derive(Debug)]
+pub struct OutboxPacks;
+
+impl MigrationName for OutboxPacks {
+    fn name(&self) -> &str {
+        "m20261221_100000_outbox_packs"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Packs {
+    Packed,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for OutboxPacks {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Outbox::Table)
+                    .add_column(ColumnDef::new(Packs::Packed).integer().null())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Outbox::Table)
+                    .drop_column(Packs::Packed)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Every migration of the event tables, in order, for a migrator that has no others.
+pub fn all() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(Migration), Box::new(OutboxPacks)]
 }
 
 #[derive(DeriveIden)]

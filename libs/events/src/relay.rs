@@ -7,10 +7,8 @@ use std::time::Duration;
 
 use chrono::{SubsecRound as _, Utc};
 use futures::future::BoxFuture;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::Notify;
 
 use crm_db::Global;
@@ -18,11 +16,11 @@ use crm_db::Global;
 use crate::entity::{self, Column, Entity};
 use crate::metrics::EventMetrics;
 
-/// What a publisher achieved with a batch: how many rows, from the first, the broker
+/// What a publisher achieved with a batch: how many events, from the first, the broker
 /// acknowledged, and why it stopped short if it did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Published {
-    /// Rows acknowledged, a prefix of the batch.
+    /// Events acknowledged, a prefix of the batch.
     pub acked: usize,
     /// Why the rest was not, if it was not.
     pub error: Option<String>,
@@ -30,7 +28,7 @@ pub struct Published {
 
 /// Where the relay sends events: JetStream, or the in-process bus.
 pub trait Publisher: Send + Sync {
-    /// Publishes `rows` in order.
+    /// Publishes `rows` in order: one event each (the relay expands packed rows).
     fn publish<'a>(&'a self, rows: &'a [entity::Model]) -> BoxFuture<'a, Published>;
 }
 
@@ -40,10 +38,13 @@ pub enum RelayError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
-    /// The broker failed after `acked` rows of the batch.
+    /// A packed row cannot be read.
+    #[error(transparent)]
+    Damaged(#[from] crate::outbox::DamagedPack),
+    /// The broker failed after `acked` events of the batch.
     #[error("publish failed after {acked} events: {reason}")]
     Publish {
-        /// Rows acknowledged (and marked sent) before the failure.
+        /// Events acknowledged before the failure (their rows marked sent when whole).
         acked: usize,
         /// The broker's error.
         reason: String,
@@ -93,45 +94,96 @@ impl Relay {
         self.wake.clone()
     }
 
-    /// Returns the number of events not yet acknowledged by the broker.
+    /// Returns the number of events not yet acknowledged by the broker (a packed row
+    /// counts for its events).
     pub async fn backlog(&self) -> Result<u64, DbErr> {
-        Entity::find_global()
+        let events: Option<i64> = Entity::find_global()
+            .select_only()
+            .column_as(
+                Expr::expr(Func::sum(Func::coalesce([
+                    Expr::col(Column::Packed),
+                    Expr::val(1),
+                ]))),
+                "events",
+            )
             .filter(Column::SentAt.is_null())
-            .count(&self.db)
-            .await
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .flatten();
+        Ok(events.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
     /// Publishes the oldest batch of unsent events and marks the acknowledged ones sent.
-    /// Returns how many were published (0 when the outbox is drained).
+    /// Returns how many were published (0 when the outbox is drained). A batch is up to
+    /// `batch` rows, cut once it holds `batch` events (a packed row counts for its
+    /// events; the first row always goes).
     pub async fn publish_pending(&self) -> Result<usize, RelayError> {
-        let rows = Entity::find_global()
+        let heads: Vec<(i64, Option<i32>)> = Entity::find_global()
+            .select_only()
+            .column(Column::Seq)
+            .column(Column::Packed)
             .filter(Column::SentAt.is_null())
             .order_by_asc(Column::Seq)
             .limit(self.batch)
+            .into_tuple()
             .all(&self.db)
             .await?;
-        if rows.is_empty() {
+        let Some(&(first, _)) = heads.first() else {
             self.metrics.outbox_backlog.set(0);
             return Ok(0);
+        };
+        let mut events = 0_u64;
+        let mut last = first;
+        for &(seq, packed) in &heads {
+            let n = packed.map_or(1, |n| u64::try_from(n).unwrap_or(1));
+            if events > 0 && events + n > self.batch {
+                break;
+            }
+            events += n;
+            last = seq;
         }
-        let outcome = self.publisher.publish(&rows).await;
-        let acked = outcome.acked.min(rows.len());
+        let rows = Entity::find_global()
+            .filter(Column::SentAt.is_null())
+            .filter(Column::Seq.between(first, last))
+            .order_by_asc(Column::Seq)
+            .all(&self.db)
+            .await?;
+        // Each row's events, and where they end in the batch.
+        let mut batch = Vec::with_capacity(usize::try_from(events).unwrap_or(0));
+        let mut ends: Vec<(i64, usize)> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let seq = row.seq;
+            batch.extend(crate::outbox::expand(row)?);
+            ends.push((seq, batch.len()));
+        }
+        let outcome = self.publisher.publish(&batch).await;
+        let acked = outcome.acked.min(batch.len());
         if acked > 0 {
             let now = Utc::now();
-            for row in &rows[..acked] {
-                let waited = (now - row.created_at)
+            for event in &batch[..acked] {
+                let waited = (now - event.created_at)
                     .num_microseconds()
                     .unwrap_or(0)
                     .max(0);
                 self.metrics.publish_latency.observe(waited as f64 / 1e6);
             }
             self.metrics.published.inc_by(acked as u64);
-            let seqs: Vec<i64> = rows[..acked].iter().map(|r| r.seq).collect();
-            Entity::update_many_global()
-                .col_expr(Column::SentAt, Expr::value(Utc::now().trunc_subsecs(6)))
-                .filter(Column::Seq.is_in(seqs))
-                .exec(&self.db)
-                .await?;
+            // A row is sent once all its events are; a packed row acknowledged in part
+            // is published again whole (each event keeps its id: the broker's
+            // de-duplication and the consumers' drop the repeats).
+            let seqs: Vec<i64> = ends
+                .iter()
+                .take_while(|(_, end)| *end <= acked)
+                .map(|(seq, _)| *seq)
+                .collect();
+            if !seqs.is_empty() {
+                Entity::update_many_global()
+                    .col_expr(Column::SentAt, Expr::value(Utc::now().trunc_subsecs(6)))
+                    .filter(Column::Seq.is_in(seqs))
+                    .exec(&self.db)
+                    .await?;
+            }
         }
         match outcome.error {
             None => Ok(acked),

@@ -216,7 +216,7 @@ pub fn reason_class(code: &str) -> ev::ReasonClass {
 }
 
 /// Returns `payment.rejected` for a payment now REJECTED or RETURNED.
-pub fn payment_rejected(p: &Payment, actor: &Actor) -> NewEvent {
+pub fn payment_rejected(p: &Payment, debtor_country: &str, actor: &Actor) -> NewEvent {
     let code = p.reason_code.clone().unwrap_or_default();
     let message = ev::PaymentRejected {
         meta: meta(p.organisation_id, p.id, p.version, p.updated_at, actor),
@@ -237,6 +237,7 @@ pub fn payment_rejected(p: &Payment, actor: &Actor) -> NewEvent {
         attempt_number: p.attempt_number,
         collection_date: Some(date_to_proto(p.collection_date)),
         rejection_date: p.rejection_date.map(date_to_proto),
+        debtor_country: debtor_country.to_owned(),
     };
     payment_event("payment.rejected", p, actor, message.encode_to_vec())
 }

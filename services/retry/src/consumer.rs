@@ -230,5 +230,7 @@ fn rejected(e: &ev::PaymentRejected) -> Result<Rejected, HandlerError> {
             .or_else(|| table_facts(&code).map(|f| f.class)),
         attempt_number: u32::try_from(e.attempt_number).unwrap_or(0).max(1),
         rejection_date: e.rejection_date.as_ref().and_then(date_from_event),
+        debtor_country: Some(e.debtor_country.trim().to_ascii_uppercase())
+            .filter(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase())),
     })
 }

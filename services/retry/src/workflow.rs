@@ -42,6 +42,8 @@ pub struct Rejected {
     pub attempt_number: u32,
     /// Day of the rejection, when given.
     pub rejection_date: Option<NaiveDate>,
+    /// Country of the debtor's account (two uppercase letters), when given.
+    pub debtor_country: Option<String>,
 }
 
 /// What became of a rejection.
@@ -105,6 +107,7 @@ pub async fn record_rejection<C: ConnectionTrait>(
         code: r.code.clone(),
         class: r.class,
         date,
+        debtor_country: r.debtor_country.clone(),
     };
     let decision = decide(&policy, &history, &rejection, today);
     chain.updated_at = now();

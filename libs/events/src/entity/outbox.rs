@@ -29,6 +29,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the broker acknowledged it; `None` while it waits.
     pub sent_at: Option<DateTimeUtc>,
+    /// `None` for a row holding one event. `Some(n)`: the row packs `n` events of one
+    /// type, organisation and trace written together (see
+    /// [`append_packed`](crate::outbox::append_packed)); `id`, `aggregate_id` and
+    /// `aggregate_version` are the first one's and `payload` encodes them all. The
+    /// relay publishes them one by one, as if each had its row.
+    pub packed: Option<i32>,
 }
 
 /// No relations.

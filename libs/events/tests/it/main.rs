@@ -21,7 +21,7 @@ struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(crm_events::migration::Migration)]
+        crm_events::migration::all()
     }
 }
 
@@ -293,6 +293,32 @@ impl Publisher for DiesAfter {
     }
 }
 
+/// Publishes the oldest batch through a publisher that loses its connection after
+/// `limit` events; returns the backlog left.
+async fn cut_short(db: &DatabaseConnection, js: &Context, s: &StreamSettings, limit: usize) -> u64 {
+    let dying = Relay::new(
+        db.clone(),
+        Arc::new(DiesAfter {
+            inner: JetStreamPublisher::new(js.clone(), s.clone(), "clients"),
+            limit,
+        }),
+    );
+    match dying.publish_pending().await {
+        Err(RelayError::Publish { acked, .. }) if acked == limit => {}
+        other => panic!("expected {limit} acknowledged, got {other:?}"),
+    }
+    dying.backlog().await.expect("backlog")
+}
+
+/// Returns the stream's payloads as text, in order.
+async fn payloads(js: &Context, s: &StreamSettings) -> Vec<String> {
+    stream_messages(js, s)
+        .await
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.payload).into_owned())
+        .collect()
+}
+
 /// A batch cut short marks only its acknowledged prefix sent; publishing again sends the
 /// rest, and nothing twice.
 #[tokio::test]
@@ -306,27 +332,179 @@ async fn a_batch_cut_short_resumes_without_duplicates() {
         for v in 1..=20 {
             append(&db.db, event(org, "one", v)).await.expect("append");
         }
-        let dying = Relay::new(
-            db.db.clone(),
-            Arc::new(DiesAfter {
-                inner: JetStreamPublisher::new(js.clone(), s.clone(), "clients"),
-                limit: 7,
-            }),
-        );
-        match dying.publish_pending().await {
-            Err(RelayError::Publish { acked: 7, .. }) => {}
-            other => panic!("expected 7 acknowledged, got {other:?}"),
-        }
-        assert_eq!(dying.backlog().await.expect("backlog"), 13);
+        assert_eq!(cut_short(&db.db, &js, &s, 7).await, 13);
         assert_eq!(drain(&relay(&db.db, &js, &s)).await, 13);
-        let versions: Vec<String> = stream_messages(&js, &s)
-            .await
-            .iter()
-            .map(|m| String::from_utf8_lossy(&m.payload).into_owned())
-            .collect();
+        let versions = payloads(&js, &s).await;
         let expected: Vec<String> = (1..=20).map(|v| format!("one:{v}")).collect();
         assert_eq!(versions, expected);
         js.delete_stream(&s.name).await.expect("delete stream");
+    }
+}
+
+/// Events written packed (runs of one type, organisation and trace, up to PACK per
+/// row) take a few rows, and are published one message each, in order, each with its
+/// own id, between the plain rows written before and after.
+#[tokio::test]
+async fn packed_events_are_published_one_by_one_in_order() {
+    use crm_db::Global as _;
+    use sea_orm::PaginatorTrait as _;
+    let Some(url) = nats_url() else { return };
+    let js = js(&url).await;
+    for db in databases().await {
+        let s = settings();
+        ensure_stream(&js, &s).await.expect("stream");
+        let org = Uuid::now_v7();
+        append(&db.db, event(org, "before", 1))
+            .await
+            .expect("append");
+        let bulk = crm_events::outbox::PACK * 2 + 500;
+        let mut events: Vec<NewEvent> = (1..=bulk)
+            .map(|v| {
+                event(
+                    org,
+                    "bulk",
+                    <i64 as TryFrom<usize>>::try_from(v).expect("version"),
+                )
+            })
+            .collect();
+        // Another type in the middle ends one run and starts another.
+        let mut other = event(org, "other", 1);
+        other.event_type = "client.updated";
+        events.insert(10, other);
+        let txn = db.db.begin().await.expect("begin");
+        crm_events::append_packed(&txn, events)
+            .await
+            .expect("append packed");
+        txn.commit().await.expect("commit");
+        append(&db.db, event(org, "after", 1))
+            .await
+            .expect("append");
+
+        let rows = crm_events::entity::Entity::find_global()
+            .count(&db.db)
+            .await
+            .expect("rows");
+        // before; 10 bulk; other; 1,000 + 1,000 + 490 bulk; after.
+        assert_eq!(rows, 7, "{:?}", db.backend);
+        let relay = relay(&db.db, &js, &s);
+        let total = <u64 as TryFrom<usize>>::try_from(bulk).expect("count") + 3;
+        assert_eq!(relay.backlog().await.expect("backlog"), total);
+        assert_eq!(drain(&relay).await as u64, total);
+        assert_eq!(relay.backlog().await.expect("backlog"), 0);
+
+        let messages = stream_messages(&js, &s).await;
+        let payloads: Vec<String> = messages
+            .iter()
+            .map(|m| String::from_utf8_lossy(&m.payload).into_owned())
+            .collect();
+        let mut expected = vec!["before:1".to_owned()];
+        expected.extend((1..=10).map(|v| format!("bulk:{v}")));
+        expected.push("other:1".into());
+        expected.extend((11..=bulk).map(|v| format!("bulk:{v}")));
+        expected.push("after:1".into());
+        assert_eq!(payloads, expected, "{:?}", db.backend);
+        let h = |m: &async_nats::jetstream::message::StreamMessage, k: &str| {
+            m.headers.get(k).map(|v| v.as_str().to_owned())
+        };
+        let mut ids = std::collections::HashSet::new();
+        for (m, payload) in messages.iter().zip(&expected) {
+            let (aggregate, version) = payload.split_once(':').expect("aggregate:version");
+            assert_eq!(h(m, "ce-aggregateid").as_deref(), Some(aggregate));
+            assert_eq!(h(m, "ce-aggregateversion").as_deref(), Some(version));
+            assert_eq!(h(m, "ce-subject"), Some(org.to_string()));
+            let id = h(m, "ce-id").expect("ce-id");
+            assert_eq!(h(m, "Nats-Msg-Id").as_ref(), Some(&id));
+            assert!(ids.insert(id), "one id per event");
+        }
+        let types: Vec<String> = messages.iter().filter_map(|m| h(m, "ce-type")).collect();
+        assert_eq!(types[11], "client.updated");
+        assert!(types.iter().filter(|t| *t == "client.created").count() == bulk + 2);
+        js.delete_stream(&s.name).await.expect("delete stream");
+    }
+}
+
+/// A packed row acknowledged in part stays unsent and is published again whole: the
+/// broker's de-duplication keeps every event once.
+#[tokio::test]
+async fn a_pack_cut_short_is_published_again_and_kept_once() {
+    let Some(url) = nats_url() else { return };
+    let js = js(&url).await;
+    for db in databases().await {
+        let s = settings();
+        ensure_stream(&js, &s).await.expect("stream");
+        let org = Uuid::now_v7();
+        let events: Vec<NewEvent> = (1..=30).map(|v| event(org, "one", v)).collect();
+        crm_events::append_packed(&db.db, events)
+            .await
+            .expect("append packed");
+        assert_eq!(cut_short(&db.db, &js, &s, 7).await, 30, "nothing marked");
+        assert_eq!(drain(&relay(&db.db, &js, &s)).await, 30);
+        let versions = payloads(&js, &s).await;
+        let expected: Vec<String> = (1..=30).map(|v| format!("one:{v}")).collect();
+        assert_eq!(versions, expected);
+        js.delete_stream(&s.name).await.expect("delete stream");
+    }
+}
+
+/// A packed row that does not hold what it announces stops the relay with an error
+/// naming it, before anything of its batch is published or marked.
+#[tokio::test]
+async fn a_damaged_pack_is_reported_not_skipped() {
+    use sea_orm::ActiveValue::{NotSet, Set};
+    use sea_orm::EntityTrait as _;
+    for db in databases().await {
+        let org = Uuid::now_v7();
+        let events: Vec<NewEvent> = (1..=3).map(|v| event(org, "one", v)).collect();
+        crm_events::append_packed(&db.db, events)
+            .await
+            .expect("append packed");
+        crm_events::entity::Entity::insert(crm_events::entity::ActiveModel {
+            seq: NotSet,
+            id: Set(Uuid::now_v7()),
+            event_type: Set("client.created".into()),
+            organisation_id: Set(org),
+            aggregate_id: Set("two".into()),
+            aggregate_version: Set(1),
+            payload: Set(b"not a pack".to_vec()),
+            traceparent: Set(None),
+            created_at: Set(chrono::Utc::now()),
+            sent_at: Set(None),
+            packed: Set(Some(2)),
+        })
+        .exec(&db.db)
+        .await
+        .expect("insert");
+        let published = Arc::new(std::sync::Mutex::new(0_usize));
+        let relay = Relay::new(
+            db.db.clone(),
+            Arc::new(Counts {
+                seen: published.clone(),
+            }),
+        );
+        // Both rows fall in one batch: the damaged one stops it before it goes.
+        match relay.publish_pending().await {
+            Err(RelayError::Damaged(e)) => assert_eq!(e.expected, 2),
+            other => panic!("expected a damaged pack, got {other:?}"),
+        }
+        assert_eq!(*published.lock().expect("count"), 0);
+        assert_eq!(relay.backlog().await.expect("backlog"), 5);
+    }
+}
+
+/// Acknowledges everything, counting.
+struct Counts {
+    seen: Arc<std::sync::Mutex<usize>>,
+}
+
+impl Publisher for Counts {
+    fn publish<'a>(&'a self, rows: &'a [crm_events::entity::Model]) -> BoxFuture<'a, Published> {
+        Box::pin(async move {
+            *self.seen.lock().expect("count") += rows.len();
+            Published {
+                acked: rows.len(),
+                error: None,
+            }
+        })
     }
 }
 

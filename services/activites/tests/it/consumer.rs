@@ -19,7 +19,7 @@ struct EventsOnly;
 #[async_trait::async_trait]
 impl MigratorTrait for EventsOnly {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(crm_events::migration::Migration)]
+        crm_events::migration::all()
     }
 }
 

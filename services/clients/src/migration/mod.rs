@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_clients::Migration),
             Box::new(crm_events::migration::Migration),
+            Box::new(crm_events::migration::OutboxPacks),
             Box::new(m20261122_000001_contacts_opportunities::Migration),
             Box::new(m20261221_000001_commercial_keyset::Migration),
         ]

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261201_000001_create_commerciaux::Migration),
             Box::new(crm_events::migration::Migration),
+            Box::new(crm_events::migration::OutboxPacks),
         ]
     }
 }

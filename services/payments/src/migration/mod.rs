@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261220_000001_create_payments;
+mod m20261221_000002_batch_file_lz4;
 
 /// Applies the payments service's migrations in order.
 #[derive(Debug)]
@@ -14,6 +15,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261220_000001_create_payments::Migration),
             Box::new(crm_events::migration::Migration),
+            Box::new(crm_events::migration::OutboxPacks),
+            Box::new(m20261221_000002_batch_file_lz4::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! PrepareBatch: what is due, pre-notified and under a usable mandate becomes the
-//! payments of a new batch, one FRST per mandate at a time.
+//! payments of a new batch, one FRST per mandate at a time; the batch's mandates get
+//! their last collection date.
 
 use std::collections::{HashMap, HashSet};
 
@@ -7,9 +8,10 @@ use chrono::NaiveDate;
 use crm_db::{Tenant, TenantScoped};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait as _, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::export::of_batch;
 use super::mandates::{expire_if_lapsed, save_mandate};
 use super::{Repo, account_in, now, rows};
 use crate::domain::collect::{prenotified, sequence_of};
@@ -333,6 +335,28 @@ impl Repo {
                 save_mandate(&txn, tenant, m.version, &next).await?;
             }
         }
+        // Every mandate of the batch now has a collection on `date`, in one statement
+        // whatever the batch's size: a one-off mandate is not taken again, and the
+        // 36 months of lapse count from here.
+        mandate::Entity::update_many_in(tenant)
+            .col_expr(mandate::Column::LastCollectionDate, Expr::value(date))
+            .col_expr(mandate::Column::UpdatedAt, Expr::value(at))
+            .col_expr(
+                mandate::Column::Version,
+                Expr::col(mandate::Column::Version).add(1),
+            )
+            .filter(mandate::Column::Id.in_subquery(of_batch(
+                tenant,
+                batch_id,
+                payment::Column::MandateId,
+            )))
+            .filter(
+                mandate::Column::LastCollectionDate
+                    .is_null()
+                    .or(mandate::Column::LastCollectionDate.lt(date)),
+            )
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
         self.committed();
         payments.extend(presented);

@@ -1,15 +1,16 @@
 //! ExportBatch: the batch's pain.008 file, written once and kept (a second export
-//! returns the same bytes), and its payments submitted with payment.submitted each.
+//! returns the same bytes), and its payments submitted with payment.submitted each
+//! (written packed: a hundred outbox rows for 100,000 payments).
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use crm_db::{Tenant, TenantScoped};
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, ExprTrait as _, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, ExprTrait as _, QueryFilter, QueryOrder};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
-use super::batches::by_ids;
 use super::{Repo, account_in, now, rows};
 use crate::domain::{
     Batch, BatchStatus, Instalment, Mandate, PainVersion, Payment, PaymentStatus, Schedule,
@@ -27,6 +28,31 @@ pub struct Exported {
     pub xml: String,
     /// Its SHA-256, lowercase hex.
     pub sha256: String,
+}
+
+/// Returns `column` of the payments of batch `id`, as a subquery.
+pub(super) fn of_batch(tenant: Tenant, id: Uuid, column: payment::Column) -> SelectStatement {
+    Query::select()
+        .column(column)
+        .from(payment::Entity)
+        .and_where(payment::Column::OrganisationId.eq(tenant.id()))
+        .and_where(payment::Column::BatchId.eq(id))
+        .to_owned()
+}
+
+/// Returns the rows of a tenant-owned table whose `id` is the `reference` of a payment
+/// of batch `batch`.
+async fn in_batch<C: ConnectionTrait, E: TenantScoped>(
+    c: &C,
+    tenant: Tenant,
+    batch: Uuid,
+    id: E::Column,
+    reference: payment::Column,
+) -> Result<Vec<E::Model>, Error> {
+    Ok(E::find_in(tenant)
+        .filter(id.in_subquery(of_batch(tenant, batch, reference)))
+        .all(c)
+        .await?)
 }
 
 /// Returns the remittance text of an instalment: its invoice, else its contract and due
@@ -48,6 +74,7 @@ impl Repo {
         version: PainVersion,
         actor: &Actor,
     ) -> Result<Exported, Error> {
+        let started = Instant::now();
         let txn = crm_db::begin_write(&self.db).await?;
         let row = batch::Entity::find_by_id_in(tenant, id)
             .one(&txn)
@@ -84,36 +111,41 @@ impl Repo {
             .into_iter()
             .map(rows::payment)
             .collect();
-        let ids = |f: fn(&Payment) -> Uuid| {
-            let mut v: Vec<Uuid> = payments.iter().map(f).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        let mandates: HashMap<Uuid, Mandate> =
-            by_ids::<_, mandate::Entity, _>(&txn, tenant, &ids(|p| p.mandate_id), || {
-                mandate::Column::Id
-            })
-            .await?
-            .into_iter()
-            .map(|m| (m.id, rows::mandate(m)))
-            .collect();
-        let schedules: HashMap<Uuid, Schedule> =
-            by_ids::<_, schedule::Entity, _>(&txn, tenant, &ids(|p| p.schedule_id), || {
-                schedule::Column::Id
-            })
-            .await?
-            .into_iter()
-            .map(|s| (s.id, rows::schedule(s)))
-            .collect();
-        let instalments: HashMap<Uuid, Instalment> =
-            by_ids::<_, instalment::Entity, _>(&txn, tenant, &ids(|p| p.instalment_id), || {
-                instalment::Column::Id
-            })
-            .await?
-            .into_iter()
-            .map(|i| (i.id, rows::instalment(i)))
-            .collect();
+        // The batch's mandates, schedules and instalments, each in one statement.
+        let mandates: HashMap<Uuid, Mandate> = in_batch::<_, mandate::Entity>(
+            &txn,
+            tenant,
+            b.id,
+            mandate::Column::Id,
+            payment::Column::MandateId,
+        )
+        .await?
+        .into_iter()
+        .map(|m| (m.id, rows::mandate(m)))
+        .collect();
+        let schedules: HashMap<Uuid, Schedule> = in_batch::<_, schedule::Entity>(
+            &txn,
+            tenant,
+            b.id,
+            schedule::Column::Id,
+            payment::Column::ScheduleId,
+        )
+        .await?
+        .into_iter()
+        .map(|s| (s.id, rows::schedule(s)))
+        .collect();
+        let instalments: HashMap<Uuid, Instalment> = in_batch::<_, instalment::Entity>(
+            &txn,
+            tenant,
+            b.id,
+            instalment::Column::Id,
+            payment::Column::InstalmentId,
+        )
+        .await?
+        .into_iter()
+        .map(|i| (i.id, rows::instalment(i)))
+        .collect();
+        let read = started.elapsed();
         let sepa =
             super::pain::sepa_batch(self.vault(), &b, &account, &payments, &mandates, |p| {
                 let s = schedules.get(&p.schedule_id)?;
@@ -125,6 +157,7 @@ impl Repo {
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();
+        let written = started.elapsed();
         let at = now();
         b.status = BatchStatus::Exported;
         b.version = Some(version);
@@ -139,6 +172,7 @@ impl Repo {
             .filter(batch::Column::Id.eq(b.id))
             .exec(&txn)
             .await?;
+        let stored = started.elapsed();
         payment::Entity::update_many_in(tenant)
             .col_expr(
                 payment::Column::Status,
@@ -153,31 +187,7 @@ impl Repo {
             .filter(payment::Column::Status.eq(PaymentStatus::Exported.as_str()))
             .exec(&txn)
             .await?;
-        // One statement for every mandate of the batch, whatever its size.
-        let of_batch = Query::select()
-            .column(payment::Column::MandateId)
-            .from(payment::Entity)
-            .and_where(payment::Column::OrganisationId.eq(tenant.id()))
-            .and_where(payment::Column::BatchId.eq(b.id))
-            .to_owned();
-        mandate::Entity::update_many_in(tenant)
-            .col_expr(
-                mandate::Column::LastCollectionDate,
-                Expr::value(b.collection_date),
-            )
-            .col_expr(mandate::Column::UpdatedAt, Expr::value(at))
-            .col_expr(
-                mandate::Column::Version,
-                Expr::col(mandate::Column::Version).add(1),
-            )
-            .filter(mandate::Column::Id.in_subquery(of_batch))
-            .filter(
-                mandate::Column::LastCollectionDate
-                    .is_null()
-                    .or(mandate::Column::LastCollectionDate.lt(b.collection_date)),
-            )
-            .exec(&txn)
-            .await?;
+        let submitted_at = started.elapsed();
         for p in &mut payments {
             p.status = PaymentStatus::Submitted;
             p.updated_at = at;
@@ -187,10 +197,21 @@ impl Repo {
             .iter()
             .map(|p| events::payment_submitted(p, actor))
             .collect();
-        crm_events::append_many(&txn, submitted).await?;
+        crm_events::append_packed(&txn, submitted).await?;
         txn.commit().await?;
         self.committed();
-        tracing::info!(batch_id = %b.id, payments = payments.len(), "batch exported");
+        // Where an export's time goes, cumulative from its start.
+        tracing::info!(
+            batch_id = %b.id,
+            payments = payments.len(),
+            bytes = document.xml.len(),
+            ?read,
+            ?written,
+            ?stored,
+            submitted = ?submitted_at,
+            total = ?started.elapsed(),
+            "batch exported"
+        );
         Ok(Exported {
             batch: b,
             xml: document.xml,

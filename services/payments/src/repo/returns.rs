@@ -222,7 +222,15 @@ impl Repo {
         }
         let rejected = changed
             .iter()
-            .map(|p| events::payment_rejected(p, actor))
+            .map(|p| {
+                // The account collected: the mandate's IBAN (an amendment's new one
+                // included), whose first two letters are its country.
+                let country = mandates
+                    .get(&p.mandate_id)
+                    .and_then(|m| m.iban_masked.get(..2))
+                    .unwrap_or_default();
+                events::payment_rejected(p, country, actor)
+            })
             .collect();
         crm_events::append_many(&txn, rejected).await?;
         txn.commit().await?;

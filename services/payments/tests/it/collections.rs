@@ -320,6 +320,57 @@ async fn prepare_batch_expires_lapsed_mandates() {
     }
 }
 
+/// PrepareBatch gives the batch's mandates their last collection date, before the
+/// file is exported: a one-off mandate in a prepared batch is not taken by the next
+/// one, and a recurrent mandate shows the date at once.
+#[tokio::test]
+async fn prepare_batch_records_the_mandates_collection() {
+    for env in envs().await {
+        let admin = Member::admin();
+        let account = env.account(admin).await;
+        let d = collection_date();
+        let d2 = next_target(d);
+        let mut request = env.mandate_request(&account.id, &umr(), &iban());
+        request.r#type = ev::MandateType::OneOff as i32;
+        let once = env.create_mandate(admin, request).await.expect("one-off");
+        env.schedule(admin, &once, &[(d, 2_500), (d2, 2_500)]).await;
+        let recurrent = env.mandate(admin, &account.id).await;
+        env.schedule(admin, &recurrent, &[(d, 1_000)]).await;
+        assert_eq!(
+            env.get_mandate(admin, &once.id)
+                .await
+                .expect("get")
+                .last_collection_date,
+            None
+        );
+
+        let prepared = env.prepare(admin, &account.id, d).await.expect("prepare");
+        assert_eq!(prepared.payments.len(), 2);
+        let one_off: Vec<_> = prepared
+            .payments
+            .iter()
+            .filter(|p| p.mandate_id == once.id)
+            .collect();
+        assert_eq!(one_off.len(), 1);
+        assert_eq!(one_off[0].sequence_type, ev::SequenceType::Ooff as i32);
+        for m in [&once, &recurrent] {
+            let read = env.get_mandate(admin, &m.id).await.expect("get");
+            assert_eq!(read.last_collection_date, date(d), "before the export");
+        }
+
+        // The batch is not exported yet: the one-off mandate's second instalment stays.
+        let err = env
+            .prepare(admin, &account.id, d2)
+            .await
+            .expect_err("a one-off mandate is used once");
+        assert_eq!(err.code(), Code::FailedPrecondition);
+        let batch = prepared.batch.expect("batch");
+        env.export(admin, &batch.id, pb::PainVersion::V02).await;
+        let read = env.get_mandate(admin, &once.id).await.expect("get");
+        assert_eq!(read.last_collection_date, date(d));
+    }
+}
+
 /// ExportBatch writes a valid pain.008.001.02 with one PmtInf per sequence type and
 /// instrument, group totals equal to the sums, marks the payments SUBMITTED with
 /// payment.submitted each, and returns the same bytes on a second export; another

@@ -307,6 +307,7 @@ async fn import_returns_rejects_and_returns_row_by_row() {
         assert_eq!(first.kind, ev::RejectionKind::Reject as i32);
         assert_eq!(first.attempt_number, 1);
         assert_eq!(first.collection_date, date(d));
+        assert_eq!(first.debtor_country, "FR", "the mandate's account");
         let second: ev::PaymentRejected = decode(&rejected[1]);
         assert_eq!(second.kind, ev::RejectionKind::Return as i32);
         // AM04 leaves the mandate usable.

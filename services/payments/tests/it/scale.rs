@@ -8,7 +8,8 @@
 //! Seeds PAYMENTS_SCALE_MANDATES mandates (default 1000), each with a schedule of one
 //! instalment, through the API; then prints how long PrepareBatch, ExportBatch (the
 //! pain.008.001.02 file written, then the kept file returned; each validated against
-//! the XSD) and ImportReturns of up to 10,000 R-transactions take on the last backend
+//! the XSD; the service's log line "batch exported" gives where the time went) and
+//! ImportReturns of up to 10,000 R-transactions take on the last backend
 //! configured.
 
 use std::time::{Duration, Instant};
@@ -33,6 +34,11 @@ async fn collections_at_scale() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000)
         .max(1);
+    // The service logs where each export's time goes.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("crm_payments::repo=info")
+        .with_writer(std::io::stderr)
+        .try_init();
     let env = envs().await.pop().expect("a backend");
     let admin = Member::admin();
     let account = env.account(admin).await;

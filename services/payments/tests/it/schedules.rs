@@ -500,7 +500,7 @@ struct EventsOnly;
 #[sea_orm_migration::prelude::async_trait::async_trait]
 impl sea_orm_migration::MigratorTrait for EventsOnly {
     fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> {
-        vec![Box::new(crm_events::migration::Migration)]
+        crm_events::migration::all()
     }
 }
 

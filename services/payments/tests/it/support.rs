@@ -393,7 +393,8 @@ impl Env {
             .expect("mandate"))
     }
 
-    /// Returns the outbox rows of `event_type` for `org`, in order.
+    /// Returns the events of `event_type` for `org` in the outbox, in order, each as a
+    /// row of its own (packed rows expanded, as the relay does).
     pub async fn outbox(&self, org: Uuid, event_type: &str) -> Vec<crm_events::entity::Model> {
         use crm_db::Global as _;
         use crm_events::entity::{Column, Entity};
@@ -404,6 +405,9 @@ impl Env {
             .all(&self.db.db)
             .await
             .expect("outbox")
+            .into_iter()
+            .flat_map(|row| crm_events::outbox::expand(row).expect("a readable row"))
+            .collect()
     }
 
     /// Returns every text value of every row of `table`, for looking for clear data.

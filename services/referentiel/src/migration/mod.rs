@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_seed_reference_data::Migration),
             Box::new(m20261121_000003_create_value_lists::Migration),
             Box::new(crm_events::migration::Migration),
+            Box::new(crm_events::migration::OutboxPacks),
         ]
     }
 }

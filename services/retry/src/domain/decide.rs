@@ -16,6 +16,8 @@ pub struct Rejection {
     pub class: Option<ReasonClass>,
     /// The day of the rejection.
     pub date: NaiveDate,
+    /// Country of the debtor's account (two uppercase letters), when known.
+    pub debtor_country: Option<String>,
 }
 
 /// What the chain has been through before this rejection.
@@ -47,9 +49,10 @@ pub enum Decision {
 
 /// Returns the decision after `rejection` for a chain with `history`, taken on `today`
 /// under `policy`. MD06 and MD07, hard, technical and dispute codes stop at once,
-/// whatever the policy; then the code must be one the policy retries, within its own
-/// limit (MS03: once) and the policy's max_retries, and a valid day must be left in the
-/// window.
+/// whatever the policy; then the code must be one the policy retries, for the debtor's
+/// account country when the reason table limits it (MS03: AT, BE, DE, LU, SK), within
+/// its own limit (MS03: once) and the policy's max_retries, and a valid day must be
+/// left in the window.
 pub fn decide(
     policy: &Policy,
     history: &History,
@@ -70,6 +73,17 @@ pub fn decide(
     let Some(rule) = policy.code(&rejection.code) else {
         return Decision::Stop(StopReason::CodeNotRetried);
     };
+    // A code the reason table retries for some countries only (MS03) is retried for an
+    // account known to be in one of them.
+    if let Some(row) = crm_sepa::reason::lookup(&rejection.code)
+        && !row.retry_countries.is_empty()
+        && !rejection
+            .debtor_country
+            .as_deref()
+            .is_some_and(|country| row.retry_countries.contains(&country))
+    {
+        return Decision::Stop(StopReason::CodeNotRetried);
+    }
     if rule.max_retries > 0 && history.retries_for_code >= rule.max_retries {
         return Decision::Stop(StopReason::CodeLimitReached);
     }
@@ -102,6 +116,7 @@ mod tests {
             code: code.into(),
             class,
             date,
+            debtor_country: Some("DE".into()),
         }
     }
 
@@ -181,6 +196,39 @@ mod tests {
                 attempt_number: 3,
                 ..
             }
+        ));
+    }
+
+    #[test]
+    fn ms03_is_retried_only_for_the_countries_of_the_table() {
+        let p = Policy::default();
+        let today = d(2026, 3, 2);
+        for country in ["AT", "BE", "DE", "LU", "SK"] {
+            let mut ms03 = rejection("MS03", Some(ReasonClass::Soft), today);
+            ms03.debtor_country = Some(country.into());
+            assert!(
+                matches!(
+                    decide(&p, &first(1, 0), &ms03, today),
+                    Decision::Retry { .. }
+                ),
+                "{country}"
+            );
+        }
+        for country in [Some("FR"), Some("ES"), None] {
+            let mut ms03 = rejection("MS03", Some(ReasonClass::Soft), today);
+            ms03.debtor_country = country.map(str::to_owned);
+            assert_eq!(
+                decide(&p, &first(1, 0), &ms03, today),
+                Decision::Stop(StopReason::CodeNotRetried),
+                "{country:?}"
+            );
+        }
+        // AM04 has no country rule.
+        let mut am04 = rejection("AM04", Some(ReasonClass::Soft), today);
+        am04.debtor_country = None;
+        assert!(matches!(
+            decide(&p, &first(1, 0), &am04, today),
+            Decision::Retry { .. }
         ));
     }
 

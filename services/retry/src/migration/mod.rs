@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261221_000001_create_retry::Migration),
             Box::new(crm_events::migration::Migration),
+            Box::new(crm_events::migration::OutboxPacks),
         ]
     }
 }

@@ -223,15 +223,18 @@ async fn present_and_reject(
     payment
 }
 
-/// MS03 is retried once: the re-presentation rejected with MS03 again ends the chain,
-/// EXHAUSTED with CODE_LIMIT_REACHED, retry.exhausted FINAL_CODE after 2 presentations.
+/// MS03 on a German account is retried once: the re-presentation rejected with MS03
+/// again ends the chain, EXHAUSTED with CODE_LIMIT_REACHED, retry.exhausted FINAL_CODE
+/// after 2 presentations.
 #[tokio::test]
 async fn ms03_is_retried_once_then_exhausted() {
     for stack in stacks().await {
         let env = &stack.env;
         let admin = Member::admin();
         plain_policy(&stack, admin).await;
-        let c = stack.collection(admin, 6).await;
+        let c = stack
+            .collection_from(admin, crm_sepa::testing::de_iban(6))
+            .await;
         assert!(today() < c.collection_date);
         stack.bank_rejects(admin, c.payment, "MS03", today()).await;
         let chain = stack
@@ -253,6 +256,31 @@ async fn ms03_is_retried_once_then_exhausted() {
         assert_eq!(e.payment_id, second.to_string());
         assert_eq!(e.last_reason_code, "MS03");
         assert_eq!(e.attempts, 2);
+        stack.stop().await;
+    }
+}
+
+/// MS03 is retried for accounts in AT, BE, DE, LU and SK only: on a French account the
+/// chain ends at once, CODE_NOT_RETRIED, with retry.exhausted FINAL_CODE.
+#[tokio::test]
+async fn ms03_on_a_french_account_is_not_retried() {
+    for stack in stacks().await {
+        let env = &stack.env;
+        let admin = Member::admin();
+        plain_policy(&stack, admin).await;
+        let c = stack.collection(admin, 7).await;
+        stack.bank_rejects(admin, c.payment, "MS03", today()).await;
+        let chain = stack
+            .chain_when(admin, c.payment, |c| {
+                c.state == pb::ChainState::Exhausted as i32
+            })
+            .await;
+        assert_eq!(stop_reason(&chain), pb::StopReason::CodeNotRetried);
+        assert!(chain.attempts.is_empty());
+        let e: ev::RetryExhausted = decode(&env.outbox(admin.org, "retry.exhausted").await[0]);
+        assert_eq!(e.reason, ev::RetryExhaustionReason::FinalCode as i32);
+        assert_eq!(e.last_reason_code, "MS03");
+        assert_eq!(e.attempts, 1);
         stack.stop().await;
     }
 }

@@ -138,8 +138,15 @@ impl Stack {
     }
 
     /// Makes a first collection of 49.90 EUR for a new client of `who`'s organisation
-    /// (account, active mandate, one instalment), batched and exported: SUBMITTED.
+    /// (account, active mandate on a French account, one instalment), batched and
+    /// exported: SUBMITTED.
     pub async fn collection(&self, who: Member, n: u64) -> Collection {
+        self.collection_from(who, crm_sepa::testing::fr_iban(100 + n))
+            .await
+    }
+
+    /// [`Stack::collection`] from the debtor account `iban`.
+    pub async fn collection_from(&self, who: Member, iban: String) -> Collection {
         let who = who.with(Role::Accountant);
         let account = self
             .payments()
@@ -171,7 +178,7 @@ impl Stack {
                     reference: format!("UMR-{}", &Uuid::new_v4().simple().to_string()[..12]),
                     client_id: Uuid::now_v7().to_string(),
                     debtor_name: "Claire Martin".into(),
-                    iban: crm_sepa::testing::fr_iban(100 + n),
+                    iban,
                     bic: String::new(),
                     signature_date: date(today() - Days::new(30)),
                     r#type: ev::MandateType::Recurrent as i32,

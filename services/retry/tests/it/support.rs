@@ -119,7 +119,7 @@ pub fn violations(status: &tonic::Status) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A payment.rejected of a first presentation.
+/// A payment.rejected of a first presentation, from a German account.
 pub fn rejected(org: Uuid, payment: Uuid, code: &str, on: NaiveDate) -> ev::PaymentRejected {
     let class =
         crm_sepa::reason::lookup(code).map_or(ev::ReasonClass::Unspecified, |r| match r.class {
@@ -146,6 +146,7 @@ pub fn rejected(org: Uuid, payment: Uuid, code: &str, on: NaiveDate) -> ev::Paym
         attempt_number: 1,
         collection_date: date(on),
         rejection_date: date(on),
+        debtor_country: "DE".into(),
     }
 }
 
