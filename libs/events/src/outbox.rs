@@ -148,24 +148,30 @@ fn pack(
     run: Vec<(Uuid, NewEvent)>,
     created_at: chrono::DateTime<Utc>,
 ) -> Option<entity::ActiveModel> {
-    let mut events = run.into_iter();
-    let (id, first) = events.next()?;
-    let rest: Vec<(Uuid, NewEvent)> = events.collect();
-    if rest.is_empty() {
-        return Some(row(id, first, created_at));
+    let (id, first) = run.first()?;
+    let id = *id;
+    if run.len() == 1 {
+        let (_, event) = run.into_iter().next()?;
+        return Some(row(id, event, created_at));
     }
-    let count = i32::try_from(rest.len() + 1).unwrap_or(i32::MAX);
-    let mut packed = Vec::with_capacity(rest.len() + 1);
-    let mut head = first.clone();
-    for (id, e) in std::iter::once((id, first)).chain(rest) {
-        packed.push(Packed {
+    let count = i32::try_from(run.len()).unwrap_or(i32::MAX);
+    // The row's shared fields and its first event's id, aggregate and version.
+    let mut head = NewEvent {
+        payload: Vec::new(),
+        aggregate_id: first.aggregate_id.clone(),
+        traceparent: first.traceparent.clone(),
+        ..*first
+    };
+    let events = run
+        .into_iter()
+        .map(|(id, e)| Packed {
             id: id.as_bytes().to_vec(),
             aggregate_id: e.aggregate_id,
             aggregate_version: e.aggregate_version,
             payload: e.payload,
-        });
-    }
-    head.payload = prost::Message::encode_to_vec(&Pack { events: packed });
+        })
+        .collect();
+    head.payload = prost::Message::encode_to_vec(&Pack { events });
     let mut model = row(id, head, created_at);
     model.packed = Set(Some(count));
     Some(model)

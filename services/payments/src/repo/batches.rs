@@ -7,11 +7,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use crm_db::{Tenant, TenantScoped};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait as _, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::export::of_batch;
 use super::mandates::{expire_if_lapsed, save_mandate};
 use super::{Repo, account_in, now, rows};
 use crate::domain::collect::{prenotified, sequence_of};
@@ -48,6 +47,16 @@ where
         );
     }
     Ok(out)
+}
+
+/// Returns `column` of the payments of batch `id`, as a subquery.
+pub fn of_batch(tenant: Tenant, id: Uuid, column: payment::Column) -> SelectStatement {
+    Query::select()
+        .column(column)
+        .from(payment::Entity)
+        .and_where(payment::Column::OrganisationId.eq(tenant.id()))
+        .and_where(payment::Column::BatchId.eq(id))
+        .to_owned()
 }
 
 /// A batch with its payments.

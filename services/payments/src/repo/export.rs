@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use crm_db::{Tenant, TenantScoped};
-use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, ExprTrait as _, QueryFilter, QueryOrder};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
+use super::batches::of_batch;
 use super::{Repo, account_in, now, rows};
 use crate::domain::{
     Batch, BatchStatus, Instalment, Mandate, PainVersion, Payment, PaymentStatus, Schedule,
@@ -28,16 +29,6 @@ pub struct Exported {
     pub xml: String,
     /// Its SHA-256, lowercase hex.
     pub sha256: String,
-}
-
-/// Returns `column` of the payments of batch `id`, as a subquery.
-pub(super) fn of_batch(tenant: Tenant, id: Uuid, column: payment::Column) -> SelectStatement {
-    Query::select()
-        .column(column)
-        .from(payment::Entity)
-        .and_where(payment::Column::OrganisationId.eq(tenant.id()))
-        .and_where(payment::Column::BatchId.eq(id))
-        .to_owned()
 }
 
 /// Returns the rows of a tenant-owned table whose `id` is the `reference` of a payment
