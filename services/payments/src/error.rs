@@ -39,6 +39,9 @@ pub enum Error {
     /// An IBAN could not be sealed or opened (wrong key, corrupted row). `INTERNAL`.
     #[error(transparent)]
     Sealing(#[from] SealError),
+    /// A stored value cannot be read back (a damaged batch file). `INTERNAL`.
+    #[error("{0}")]
+    Damaged(String),
     /// The database failed. `INTERNAL` (or `UNAVAILABLE` when it cannot be reached).
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
@@ -66,6 +69,10 @@ impl From<Error> for Status {
             Error::Dependency(e) => e.into(),
             Error::Sealing(e) => {
                 tracing::error!(error = %e, "iban sealing failed");
+                Status::internal("internal error")
+            }
+            Error::Damaged(message) => {
+                tracing::error!(error = %message, "stored value damaged");
                 Status::internal("internal error")
             }
             Error::Database(e) => {

@@ -19,10 +19,13 @@ pub struct Model {
     /// pain.008 version of the exported file.
     pub pain_version: Option<String>,
     pub sha256: Option<String>,
-    /// The exported file, kept so a second export returns the same bytes.
+    /// The exported file as written before migration 4 (see `file_lz4`).
     pub xml: Option<String>,
     pub created_at: DateTimeUtc,
     pub exported_at: Option<DateTimeUtc>,
+    /// The exported file, LZ4-compressed with its length first, kept so a second export
+    /// returns the same bytes.
+    pub file_lz4: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -129,9 +129,11 @@ impl Repo {
             }
         }
 
-        // Re-presentations scheduled for the date (or an earlier one left behind).
+        // Re-presentations scheduled for the date (or an earlier one left behind): they
+        // have no batch yet.
         let again: Vec<Payment> = payment::Entity::find_in(tenant)
             .filter(payment::Column::CreditorAccountId.eq(account.id))
+            .filter(payment::Column::BatchId.is_null())
             .filter(payment::Column::Status.eq(PaymentStatus::Scheduled.as_str()))
             .filter(payment::Column::CollectionDate.lte(date))
             .order_by_asc(payment::Column::Id)
@@ -312,6 +314,7 @@ impl Repo {
             xml: Set(None),
             created_at: Set(at),
             exported_at: Set(None),
+            file_lz4: Set(None),
         })
         .exec(&txn)
         .await?;

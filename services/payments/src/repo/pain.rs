@@ -6,23 +6,42 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::domain::sealing::Vault;
-use crate::domain::{Batch, CreditorAccount, Mandate, Payment, Scheme};
+use chrono::NaiveDate;
+
+use crate::domain::{Batch, CreditorAccount, Payment, Scheme};
 use crate::error::Error;
 
-/// Returns the writer's batch of `b`'s `payments`, with `remittance` giving each
-/// payment's text.
+/// What a transaction takes from its mandate.
+#[derive(Debug, Clone)]
+pub struct Debtor {
+    /// The mandate's reference (UMR).
+    pub reference: String,
+    /// The debtor's name.
+    pub name: String,
+    /// The debtor's IBAN, sealed.
+    pub iban_sealed: String,
+    /// The debtor's BIC.
+    pub bic: Option<String>,
+    /// The mandate's signature date.
+    pub signature_date: Option<NaiveDate>,
+    /// CORE or B2B.
+    pub scheme: Scheme,
+}
+
+/// Returns the writer's batch of `b`'s `payments`, their debtors by mandate id, with
+/// `remittance` giving each payment's text.
 pub fn sepa_batch(
     vault: &Vault,
     b: &Batch,
     account: &CreditorAccount,
     payments: &[Payment],
-    mandates: &HashMap<Uuid, Mandate>,
+    debtors: &HashMap<Uuid, Debtor>,
     remittance: impl Fn(&Payment) -> Option<String>,
 ) -> Result<crm_sepa::Batch, Error> {
     let org = b.organisation_id;
     let mut transactions = Vec::with_capacity(payments.len());
     for p in payments {
-        let m = mandates
+        let m = debtors
             .get(&p.mandate_id)
             .ok_or_else(|| Error::not_found("mandate", p.mandate_id))?;
         let Some(signed_on) = m.signature_date else {
@@ -42,7 +61,7 @@ pub fn sepa_batch(
             None
         } else {
             let original_iban = match &a.original_iban_sealed {
-                Some(sealed) => Some(vault.open(sealed, org, m.id)?),
+                Some(sealed) => Some(vault.open(sealed, org, p.mandate_id)?),
                 None => None,
             };
             Some(crm_sepa::Amendment {
@@ -58,8 +77,8 @@ pub fn sepa_batch(
             mandate_id: m.reference.clone(),
             mandate_signed_on: signed_on,
             amendment,
-            debtor_name: crm_sepa::fit_text(&m.debtor_name, crm_sepa::MAX_NAME_CHARS),
-            debtor_iban: vault.open(&m.iban_sealed, org, m.id)?,
+            debtor_name: crm_sepa::fit_text(&m.name, crm_sepa::MAX_NAME_CHARS),
+            debtor_iban: vault.open(&m.iban_sealed, org, p.mandate_id)?,
             debtor_bic: m.bic.clone(),
             remittance: crm_sepa::fit_text(
                 &remittance(p).unwrap_or_default(),

@@ -2,7 +2,9 @@
 
 use crm_db::{Tenant, TenantScoped};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, Iterable as _, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Iterable as _, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use super::{Repo, page_of, rows};
@@ -26,11 +28,7 @@ pub struct PaymentFilter {
 impl Repo {
     /// Returns a batch of the tenant.
     pub async fn batch(&self, tenant: Tenant, id: Uuid) -> Result<Batch, Error> {
-        batch::Entity::find_by_id_in(tenant, id)
-            .one(&self.db)
-            .await?
-            .map(rows::batch)
-            .ok_or_else(|| Error::not_found("batch", id))
+        batch_in(&self.db, tenant, id).await
     }
 
     /// Returns up to `limit` batches after `after`, newest first.
@@ -42,11 +40,7 @@ impl Repo {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<(Vec<Batch>, bool), Error> {
-        // The file stays out of listings.
-        let mut query = batch::Entity::find_in(tenant)
-            .select_only()
-            .columns(batch::Column::iter().filter(|c| !matches!(c, batch::Column::Xml)))
-            .expr_as(Expr::value(Option::<String>::None), "xml");
+        let mut query = without_file(batch::Entity::find_in(tenant));
         if let Some(account) = account {
             query = query.filter(batch::Column::CreditorAccountId.eq(account));
         }
@@ -103,6 +97,62 @@ impl Repo {
         let (found, more) = page_of(found, limit);
         Ok((found.into_iter().map(rows::payment).collect(), more))
     }
+}
+
+/// Returns `query` with the batches' files left out: they weigh megabytes and only an
+/// export answers with one.
+fn without_file(query: Select<batch::Entity>) -> Select<batch::Entity> {
+    query
+        .select_only()
+        .columns(
+            batch::Column::iter()
+                .filter(|c| !matches!(c, batch::Column::Xml | batch::Column::FileLz4)),
+        )
+        .expr_as(Expr::value(Option::<String>::None), "xml")
+        .expr_as(Expr::value(Option::<Vec<u8>>::None), "file_lz4")
+}
+
+/// Returns a batch of the tenant through `c`, without its file.
+pub async fn batch_in<C: ConnectionTrait>(c: &C, tenant: Tenant, id: Uuid) -> Result<Batch, Error> {
+    without_file(batch::Entity::find_in(tenant))
+        .filter(batch::Column::Id.eq(id))
+        .one(c)
+        .await?
+        .map(rows::batch)
+        .ok_or_else(|| Error::not_found("batch", id))
+}
+
+/// Returns the file of batch `id` of the tenant, if it has one.
+pub async fn file_in<C: ConnectionTrait>(
+    c: &C,
+    tenant: Tenant,
+    id: Uuid,
+) -> Result<Option<String>, Error> {
+    let found: Option<(Option<Vec<u8>>, Option<String>)> = batch::Entity::find_in(tenant)
+        .select_only()
+        .columns([batch::Column::FileLz4, batch::Column::Xml])
+        .filter(batch::Column::Id.eq(id))
+        .into_tuple()
+        .one(c)
+        .await?;
+    match found {
+        Some((Some(packed), _)) => unpack_file(&packed).map(Some),
+        Some((None, xml)) => Ok(xml),
+        None => Err(Error::not_found("batch", id)),
+    }
+}
+
+/// Returns a file as stored: LZ4-compressed, its length first.
+pub fn pack_file(xml: &str) -> Vec<u8> {
+    lz4_flex::block::compress_prepend_size(xml.as_bytes())
+}
+
+/// Returns a file stored by [`pack_file`].
+fn unpack_file(packed: &[u8]) -> Result<String, Error> {
+    let bytes = lz4_flex::block::decompress_size_prepended(packed)
+        .map_err(|e| Error::Damaged(format!("a batch's file cannot be read: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Error::Damaged(format!("a batch's file is not UTF-8: {e}")))
 }
 
 /// Returns a payment of the tenant through `c`.

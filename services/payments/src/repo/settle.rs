@@ -13,7 +13,7 @@ use super::batches::{CHUNK, by_ids, set_instalments};
 use super::{Repo, now, rows};
 use crate::domain::collect::return_deadline;
 use crate::domain::{InstalmentStatus, Mandate, Payment, PaymentStatus};
-use crate::entity::{batch, mandate, payment};
+use crate::entity::{mandate, payment};
 use crate::error::Error;
 use crate::events::{self, Actor};
 
@@ -125,10 +125,7 @@ impl Repo {
                 out
             }
             SettleTarget::Batch(id) => {
-                batch::Entity::find_by_id_in(tenant, *id)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| Error::not_found("batch", id))?;
+                super::reads::batch_in(&txn, tenant, *id).await?;
                 let out: Vec<Payment> = payment::Entity::find_in(tenant)
                     .filter(payment::Column::BatchId.eq(*id))
                     .filter(payment::Column::Status.eq(PaymentStatus::Submitted.as_str()))

@@ -508,6 +508,59 @@ async fn export_writes_a_valid_file_once() {
     }
 }
 
+/// Exports of one batch racing each other write one file: every caller gets its bytes,
+/// and each payment is submitted, with its payment.submitted, once.
+#[tokio::test]
+async fn concurrent_exports_write_one_file() {
+    for env in envs().await {
+        let admin = Member::admin();
+        let account = env.account(admin).await;
+        let d = collection_date();
+        for amount in [1_000, 2_000, 3_000] {
+            let m = env.mandate(admin, &account.id).await;
+            env.schedule(admin, &m, &[(d, amount)]).await;
+        }
+        let prepared = env.prepare(admin, &account.id, d).await.expect("prepare");
+        let batch = prepared.batch.expect("batch");
+        let env = &env;
+        let batch_id = batch.id.as_str();
+        let files = futures::future::join_all(
+            (0..8).map(|_| async move { env.export(admin, batch_id, pb::PainVersion::V02).await }),
+        )
+        .await;
+        let first = &files[0];
+        assert_eq!(
+            count(&String::from_utf8_lossy(&first.xml), "<DrctDbtTxInf>"),
+            3
+        );
+        for f in &files {
+            assert_eq!(f.xml, first.xml, "one file");
+            assert_eq!(f.sha256, first.sha256);
+        }
+        let submitted = env.outbox(admin.org, "payment.submitted").await;
+        assert_eq!(submitted.len(), 3, "one per payment");
+        for p in &prepared.payments {
+            let read = env.payment(admin, &p.id).await.expect("payment");
+            assert_eq!(read.status, pb::PaymentStatus::Submitted as i32);
+        }
+        let read = env
+            .client()
+            .get_batch(env.req(
+                admin,
+                pb::GetBatchRequest {
+                    batch_id: batch.id.clone(),
+                },
+            ))
+            .await
+            .expect("batch")
+            .into_inner()
+            .batch
+            .expect("batch");
+        assert_eq!(read.status, pb::BatchStatus::Exported as i32);
+        assert_eq!(read.sha256, first.sha256);
+    }
+}
+
 /// A mandate collects FRST, then RCUR once a collection settled; after an IBAN change
 /// (and a new reference) the next collection is FRST again and carries the amendment
 /// details, which the one after no longer carries.
