@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(crm_events::migration::OutboxPacks),
             Box::new(m20261122_000001_contacts_opportunities::Migration),
             Box::new(m20261221_000001_commercial_keyset::Migration),
+            Box::new(crm_events::migration::OutboxLz4),
         ]
     }
 }

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_create_commerciaux::Migration),
             Box::new(crm_events::migration::Migration),
             Box::new(crm_events::migration::OutboxPacks),
+            Box::new(crm_events::migration::OutboxLz4),
         ]
     }
 }

@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261221_000002_batch_file_lz4::Migration),
             Box::new(m20261222_000003_payments_hot::Migration),
             Box::new(m20261222_000004_batch_file_packed::Migration),
+            Box::new(crm_events::migration::OutboxLz4),
         ]
     }
 }

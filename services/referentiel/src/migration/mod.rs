@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_create_value_lists::Migration),
             Box::new(crm_events::migration::Migration),
             Box::new(crm_events::migration::OutboxPacks),
+            Box::new(crm_events::migration::OutboxLz4),
         ]
     }
 }
