@@ -7,7 +7,7 @@ use crm_kit::RequestContext;
 use crm_proto::contrats::v1 as pb;
 use uuid::Uuid;
 
-use super::{ContractsApi, actor, date_or, id_of, invalid, today};
+use super::{ContractsApi, actor, date_or, id_of, invalid, latest_today, today};
 use crate::convert::{Violations, date_from_proto, optional_uuid, termination_cause};
 use crate::domain::lifecycle::{self, Action, transition};
 use crate::domain::pricing::{self, check_client, check_commercial, check_mandate};
@@ -91,9 +91,13 @@ impl ContractsApi {
             "signer_name",
             &mut v,
         );
-        let today = today();
-        let date = date_or(req.signature_date.as_ref(), today, "signature_date", &mut v);
-        if date.is_some_and(|d| d > today) {
+        let date = date_or(
+            req.signature_date.as_ref(),
+            today(),
+            "signature_date",
+            &mut v,
+        );
+        if date.is_some_and(|d| d > latest_today()) {
             v.push(("signature_date".into(), "must not be in the future".into()));
         }
         let given_mandate =
@@ -195,8 +199,13 @@ impl ContractsApi {
         let mut v = Violations::new();
         let id = optional_uuid(&req.contract_id, "contract_id", &mut v);
         let reason = validate::text(&req.reason, MAX_TEXT, true, "reason", &mut v);
-        let today = today();
-        let date = date_or(req.effective_date.as_ref(), today, "effective_date", &mut v);
+        let date = date_or(
+            req.effective_date.as_ref(),
+            today(),
+            "effective_date",
+            &mut v,
+        );
+        let today = latest_today();
         let dunning_case_id = optional_uuid(&req.dunning_case_id, "dunning_case_id", &mut v);
         let id = required(id, &req.contract_id, v)?;
         let date = parsed(date)?;
@@ -228,8 +237,13 @@ impl ContractsApi {
     ) -> Result<Contract, Error> {
         let mut v = Violations::new();
         let id = optional_uuid(&req.contract_id, "contract_id", &mut v);
-        let today = today();
-        let date = date_or(req.effective_date.as_ref(), today, "effective_date", &mut v);
+        let date = date_or(
+            req.effective_date.as_ref(),
+            today(),
+            "effective_date",
+            &mut v,
+        );
+        let today = latest_today();
         let id = required(id, &req.contract_id, v)?;
         let date = parsed(date)?;
         let who = actor(ctx);
@@ -267,7 +281,7 @@ impl ContractsApi {
         let reason = validate::text(&req.reason, MAX_TEXT, false, "reason", &mut v);
         let id = required(id, &req.contract_id, v)?;
         let (date, cause) = (parsed(date)?, parsed(cause)?);
-        let today = today();
+        let today = latest_today();
         let who = actor(ctx);
         self.change(
             ctx,

@@ -56,6 +56,15 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// Returns the last date that is today somewhere: the date at UTC+14, the first time
+/// zone to begin a day. A signature, suspension, resumption or renunciation dated after
+/// it is in the future wherever the organisation is; contrats does not know the
+/// organisation's time zone, so a date that is today there (Paris is a day ahead of UTC
+/// between midnight and 1 or 2 o'clock) is never refused as future.
+fn latest_today() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(14)).date_naive()
+}
+
 fn invalid(v: Violations) -> Result<(), Error> {
     if v.is_empty() {
         Ok(())

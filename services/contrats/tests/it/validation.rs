@@ -116,7 +116,7 @@ async fn updates_and_custom_methods_list_every_violation() {
                 pb::SignContractRequest {
                     contract_id: "x".into(),
                     signer_name: " ".into(),
-                    signature_date: Some(date(today() + chrono::Days::new(1))),
+                    signature_date: Some(date(today() + chrono::Days::new(2))),
                     mandate_reference: "//".into(),
                     version: 0,
                 },
