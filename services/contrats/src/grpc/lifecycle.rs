@@ -7,7 +7,7 @@ use crm_kit::RequestContext;
 use crm_proto::contrats::v1 as pb;
 use uuid::Uuid;
 
-use super::{ContractsApi, actor, date_or, id_of, invalid, latest_today, today};
+use super::{ContractsApi, actor, date_or, effective_date, id_of, invalid, latest_today, today};
 use crate::convert::{Violations, date_from_proto, optional_uuid, termination_cause};
 use crate::domain::lifecycle::{self, Action, transition};
 use crate::domain::pricing::{self, check_client, check_commercial, check_mandate};
@@ -199,13 +199,7 @@ impl ContractsApi {
         let mut v = Violations::new();
         let id = optional_uuid(&req.contract_id, "contract_id", &mut v);
         let reason = validate::text(&req.reason, MAX_TEXT, true, "reason", &mut v);
-        let date = date_or(
-            req.effective_date.as_ref(),
-            today(),
-            "effective_date",
-            &mut v,
-        );
-        let today = latest_today();
+        let date = effective_date(req.effective_date.as_ref(), &mut v);
         let dunning_case_id = optional_uuid(&req.dunning_case_id, "dunning_case_id", &mut v);
         let id = required(id, &req.contract_id, v)?;
         let date = parsed(date)?;
@@ -216,7 +210,7 @@ impl ContractsApi {
             (id, req.version),
             Action::Suspend,
             |c, next| {
-                lifecycle::check_suspension(c, date, today)?;
+                lifecycle::check_suspension(c, date, latest_today())?;
                 next.suspension = Some(Suspension {
                     date,
                     reason,
@@ -237,13 +231,7 @@ impl ContractsApi {
     ) -> Result<Contract, Error> {
         let mut v = Violations::new();
         let id = optional_uuid(&req.contract_id, "contract_id", &mut v);
-        let date = date_or(
-            req.effective_date.as_ref(),
-            today(),
-            "effective_date",
-            &mut v,
-        );
-        let today = latest_today();
+        let date = effective_date(req.effective_date.as_ref(), &mut v);
         let id = required(id, &req.contract_id, v)?;
         let date = parsed(date)?;
         let who = actor(ctx);
@@ -253,7 +241,7 @@ impl ContractsApi {
             (id, req.version),
             Action::Resume,
             |c, next| {
-                lifecycle::check_resumption(c, date, today)?;
+                lifecycle::check_resumption(c, date, latest_today())?;
                 next.suspension = None;
                 Ok(())
             },
@@ -281,7 +269,7 @@ impl ContractsApi {
         let reason = validate::text(&req.reason, MAX_TEXT, false, "reason", &mut v);
         let id = required(id, &req.contract_id, v)?;
         let (date, cause) = (parsed(date)?, parsed(cause)?);
-        let today = latest_today();
+        let latest = latest_today();
         let who = actor(ctx);
         self.change(
             ctx,
@@ -289,7 +277,7 @@ impl ContractsApi {
             (id, req.version),
             Action::Terminate,
             |c, next| {
-                lifecycle::check_termination(c, cause, date, today)?;
+                lifecycle::check_termination(c, cause, date, latest)?;
                 next.suspension = None;
                 next.termination = Some(Termination {
                     date,

@@ -92,6 +92,14 @@ fn date_or(
     }
 }
 
+/// Returns the effective date of a suspension or resumption: the one given, else today.
+fn effective_date(
+    d: Option<&crm_proto::common::v1::Date>,
+    v: &mut Violations,
+) -> Option<NaiveDate> {
+    date_or(d, today(), "effective_date", v)
+}
+
 fn reply(c: &Contract) -> Option<pb::Contract> {
     Some(contract_to_proto(c))
 }
@@ -261,5 +269,21 @@ impl ContractService for ContractsApi {
             contract: reply(&c),
             amendment,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{FixedOffset, Utc};
+
+    use super::latest_today;
+
+    #[test]
+    fn today_anywhere_is_never_after_the_latest_today() {
+        for hours in -12..=14 {
+            let zone = FixedOffset::east_opt(hours * 3600).expect("offset");
+            let there = Utc::now().with_timezone(&zone).date_naive();
+            assert!(there <= latest_today(), "UTC{hours:+}: {there}");
+        }
     }
 }
